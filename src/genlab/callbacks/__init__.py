@@ -1,0 +1,7 @@
+"""Training side effects, kept out of the models: checkpoints, sample grids, NaN guard."""
+
+from genlab.callbacks.checkpoint import RunCheckpoint
+from genlab.callbacks.nan_guard import NanGuard, TrainingDiverged
+from genlab.callbacks.sample_grid import SampleGrid
+
+__all__ = ["NanGuard", "RunCheckpoint", "SampleGrid", "TrainingDiverged"]

@@ -1,0 +1,26 @@
+"""Saves the model's preview grid for a fixed batch after every epoch (samples/epoch_NNNNN.png)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from genlab.plots.grids import save_image_grid
+
+
+class SampleGrid(keras.callbacks.Callback):
+    def __init__(self, folder: Path, images: np.ndarray, labels: np.ndarray, value_range, every: int = 1):
+        super().__init__()
+        self.folder = Path(folder)
+        self.images, self.labels = images, labels
+        self.value_range = value_range
+        self.every = max(1, every)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if (epoch + 1) % self.every:
+            return
+        rows = self.model.preview(self.images, self.labels)
+        save_image_grid(self.folder / f"epoch_{epoch + 1:05d}.png", rows, self.value_range)

@@ -1,0 +1,63 @@
+"""Argument helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import typing
+
+from genlab.errors import GenlabError
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit code 2) instead of a usage dump."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"genlab: error: {message} (see '{self.prog} --help')\n")
+
+
+def flag_name(field_name: str) -> str:
+    return "--" + field_name.replace("_", "-")
+
+
+def add_dataclass_flags(parser: argparse.ArgumentParser, config_class: type, skip: tuple[str, ...] = ()) -> list[str]:
+    """One ``--flag`` per dataclass field (default None = 'not given'); returns the field names."""
+    hints = typing.get_type_hints(config_class)
+    defaults = config_class() if dataclasses.is_dataclass(config_class) else None
+    names = []
+    for field in dataclasses.fields(config_class):
+        if field.name in skip:
+            continue
+        annotation = hints[field.name]
+        default = getattr(defaults, field.name, None)
+        if isinstance(default, tuple):
+            default = ",".join(str(v) for v in default)
+        help_text = f"{field.metadata.get('help', field.name.replace('_', ' '))} (default: {default})"
+        if annotation is bool:
+            parser.add_argument(flag_name(field.name), dest=field.name, action=argparse.BooleanOptionalAction,
+                                default=None, help=help_text)
+        else:
+            parser.add_argument(flag_name(field.name), dest=field.name, default=None, metavar=field.name.upper(),
+                                help=help_text)
+        names.append(field.name)
+    return names
+
+
+def given(args: argparse.Namespace, names: list[str]) -> dict[str, typing.Any]:
+    """The subset of ``names`` the user actually passed on the command line."""
+    return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise GenlabError(message)

@@ -1,0 +1,76 @@
+"""``genlab train FAMILY``: flags come from the family's config dataclass, plus the shared
+data and training flags. ``--resume RUN`` continues an interrupted run exactly."""
+
+from __future__ import annotations
+
+import argparse
+
+from genlab.cli.common import add_dataclass_flags, given, require
+from genlab.config import DataConfig, TrainConfig, apply_overrides, read_config_file
+from genlab.errors import GenlabError
+from genlab.registry import families
+
+DATA_HELP = "data source: digits (built in), mnist, fashion_mnist, cifar10, folder:PATH, npz:PATH"
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="train a model family into a run directory",
+                                   description="Train a model. One sub-command per model family.")
+    family_parsers = parser.add_subparsers(dest="family", metavar="FAMILY", required=True)
+    for family in families():
+        if family.model_class.data_kind != "images":
+            continue
+        sub = family_parsers.add_parser(family.name, aliases=list(family.aliases), help=family.description,
+                                        description=f"Train {family.name}: {family.description}.")
+        group = sub.add_argument_group("run")
+        group.add_argument("--out", help="new run directory to create")
+        group.add_argument("--resume", metavar="RUN", help="continue the run in RUN from its last checkpoint")
+        group.add_argument("--config", metavar="FILE", help="JSON or TOML file with model/data/train sections")
+        group.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
+                           help="override any config value, e.g. --set model.latent_dim=8 (repeatable)")
+        group.add_argument("--quiet", action="store_true", help="no per-epoch progress output")
+        data_group = sub.add_argument_group("data")
+        data_group.add_argument("--data", dest="source", default=None, help=f"{DATA_HELP} (default: digits)")
+        data_group.add_argument("--limit", default=None, help="use at most N training images")
+        train_group = sub.add_argument_group("training")
+        train_names = add_dataclass_flags(train_group, TrainConfig)
+        model_group = sub.add_argument_group(f"{family.name} model")
+        model_names = add_dataclass_flags(model_group, family.config_class, skip=family.config_class.data_fields)
+        sub.set_defaults(handler=run, family_name=family.name, train_names=train_names, model_names=model_names)
+
+
+def run(args: argparse.Namespace) -> int:
+    from genlab import training
+
+    model_values = given(args, args.model_names)
+    data_values = given(args, ["source", "limit"])
+    train_values = given(args, args.train_names)
+    verbose = 0 if args.quiet else "auto"
+    if args.resume:
+        changed = sorted(set(model_values) | set(data_values) | (set(train_values) - {"epochs"}))
+        require(not changed and not args.config and not args.set,
+                f"--resume continues a run with its saved config; only --epochs may change (got {', '.join(changed) or '--config/--set'})")
+        require(args.out is None or args.out == args.resume, "--resume writes into the resumed run; drop --out")
+        epochs = int(train_values["epochs"]) if "epochs" in train_values else None
+        run_dir = training.resume(args.resume, epochs=epochs, verbose=verbose)
+    else:
+        require(bool(args.out), "--out RUN_DIR is required (or --resume RUN_DIR)")
+        values = {"model": {}, "data": {}, "train": {}}
+        if args.config:
+            file_values = read_config_file(args.config)
+            unknown = sorted(set(file_values) - {"model", "data", "train", "family"})
+            require(not unknown, f"config file {args.config!r} has unknown section(s) {', '.join(unknown)}")
+            if file_values.get("family") not in (None, args.family_name):
+                raise GenlabError(f"config file {args.config!r} is for family {file_values['family']!r}, not {args.family_name!r}")
+            for section in ("model", "data", "train"):
+                values[section].update(file_values.get(section, {}))
+        values["model"].update(model_values)
+        values["data"].update(data_values)
+        values["train"].update(train_values)
+        values = apply_overrides(values, args.set)
+        run_dir = training.train(
+            args.family_name, args.out, model=values["model"],
+            data=DataConfig.from_dict(values["data"]), train=TrainConfig.from_dict(values["train"]), verbose=verbose,
+        )
+    print(f"run saved in {run_dir.path}")
+    return 0

@@ -1,0 +1,162 @@
+"""The contract every model family follows.
+
+A family is one ``keras.Model`` subclass of :class:`GenerativeModel`, built from its typed
+config (``self.config``) and registered with :func:`genlab.registry.register_model`:
+
+* it owns named Functional sub-networks, returned by :meth:`networks` (one weights file each
+  in a run directory) and a ``keras.random.SeedGenerator`` (``self.seed_generator``) for all
+  its randomness, so that runs are reproducible and resumable;
+* it implements ``train_step`` and ``test_step`` and exposes ``keras.metrics.Mean`` trackers
+  through ``metrics``;
+* it creates its own optimizers in :meth:`compile_for_training` (one, or several for GANs,
+  returned by :meth:`optimizers` and built by :meth:`build_optimizers`), because Keras does
+  not restore the optimizers of a model that overrides ``compile``; :meth:`training_state`
+  and :meth:`restore_training_state` carry model, RNG and optimizer state for ``--resume``;
+* ``get_config`` returns ``{"config": <config dict>}`` and ``from_config`` rebuilds from it,
+  so a saved ``.keras`` file loads with ``safe_mode=True``;
+* :meth:`preview` gives the rows of the per-epoch sample grid; :meth:`evaluation_table`
+  the figures ``genlab evaluate`` prints.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import keras
+import numpy as np
+
+from genlab.config import ModelConfig, TrainConfig
+from genlab.errors import GenlabError
+
+
+def predict_in_batches(network: keras.Model, inputs, batch_size: int = 256) -> np.ndarray:
+    """Run ``network`` in inference mode over ``inputs`` in batches; return one numpy array.
+
+    A direct call per batch avoids ``predict``'s retracing for every new network and size.
+    """
+    inputs = np.asarray(inputs, np.float32)
+    outputs = [np.asarray(network(inputs[i : i + batch_size], training=False)) for i in range(0, len(inputs), batch_size)]
+    if not outputs:
+        raise GenlabError("no inputs given")
+    return np.concatenate(outputs)
+
+
+class GenerativeModel(keras.Model):
+    """Base class of every genlab model family (see the module docstring for the contract)."""
+
+    family: ClassVar[str] = ""
+    config_class: ClassVar[type] = ModelConfig
+    #: what ``genlab train`` loads for this family ("images" today; the detector uses "tabular")
+    data_kind: ClassVar[str] = "images"
+    #: shown when training diverges (NaN or infinite loss)
+    divergence_hint: ClassVar[str] = "lower --learning-rate, check the input data for NaN values"
+
+    def __init__(self, config: ModelConfig | dict[str, Any] | None = None, **kwargs: Any):
+        for key in ("trainable", "dtype"):
+            kwargs.pop(key, None)
+        kwargs.setdefault("name", (self.family or type(self).__name__).replace("-", "_"))
+        super().__init__(**kwargs)
+        if config is None:
+            config = self.config_class()
+        elif isinstance(config, dict):
+            config = self.config_class.from_dict(config)
+        elif not isinstance(config, self.config_class):
+            raise GenlabError(f"{type(self).__name__} needs a {self.config_class.__name__}, got {type(config).__name__}")
+        self.config = config
+        self.seed_generator = keras.random.SeedGenerator(config.seed)
+
+    # serialization -------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "config": self.config.to_dict()}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "GenerativeModel":
+        config = dict(config)
+        return cls(config=config.pop("config"), **config)
+
+    # sub-networks and building ----------------------------------------------------------------
+    def networks(self) -> dict[str, keras.Model]:
+        """Named sub-networks, one weights file each. Every family overrides this."""
+        raise TypeError(f"{type(self).__name__} must define networks()")
+
+    def build_all(self) -> None:
+        """Mark the composite model built (its Functional sub-networks are built at construction)."""
+        for network in self.networks().values():
+            if not network.built:
+                raise GenlabError(f"sub-network {network.name!r} of {self.family} is not built")
+        self.built = True
+
+    def build(self, input_shape: Any = None) -> None:  # noqa: D102 - Keras hook
+        self.build_all()
+
+    # optimizers ---------------------------------------------------------------------------
+    def compile_for_training(self, train: TrainConfig) -> None:
+        """Create the optimizer(s) and compile. Families with several optimizers override this."""
+        self.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=train.learning_rate),
+            steps_per_execution=train.steps_per_execution,
+            jit_compile=train.jit_compile,
+        )
+
+    def optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
+        """Named optimizers whose state a checkpoint must carry."""
+        return {"optimizer": self.optimizer} if getattr(self, "optimizer", None) is not None else {}
+
+    def optimizer_targets(self) -> dict[str, list]:
+        """The variables each optimizer updates (by the names of :meth:`optimizers`)."""
+        return {"optimizer": self.trainable_variables}
+
+    def build_optimizers(self) -> None:
+        """Create every optimizer's slot variables now (needed before restoring their state)."""
+        targets = self.optimizer_targets()
+        for name, optimizer in self.optimizers().items():
+            if not optimizer.built:
+                optimizer.build(targets[name])
+
+    # training state for --resume ---------------------------------------------------------
+    def _model_state_variables(self) -> list:
+        optimizer_ids = {id(v) for opt in self.optimizers().values() for v in opt.variables}
+        metric_ids = {id(v) for metric in self.metrics for v in metric.variables}
+        return [v for v in self.variables if id(v) not in optimizer_ids and id(v) not in metric_ids]
+
+    def training_state(self) -> dict[str, np.ndarray]:
+        """Every variable needed to continue training exactly: weights, RNG states, optimizers."""
+        state = {f"model/{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(self._model_state_variables())}
+        for name, optimizer in self.optimizers().items():
+            for i, variable in enumerate(optimizer.variables):
+                state[f"optimizer/{name}/{i:05d}"] = np.asarray(variable.numpy())
+        return state
+
+    def restore_training_state(self, state: dict[str, np.ndarray]) -> None:
+        groups: dict[str, list] = {"model": self._model_state_variables()}
+        for name, optimizer in self.optimizers().items():
+            groups[f"optimizer/{name}"] = list(optimizer.variables)
+        for group, variables in groups.items():
+            keys = sorted(k for k in state if k.rsplit("/", 1)[0] == group)
+            if len(keys) != len(variables):
+                raise GenlabError(
+                    f"checkpoint does not match the model: {group} has {len(keys)} saved arrays "
+                    f"but the model has {len(variables)} variables"
+                )
+            for key, variable in zip(keys, variables):
+                if tuple(state[key].shape) != tuple(variable.shape):
+                    raise GenlabError(
+                        f"checkpoint does not match the model: {variable.path} has shape "
+                        f"{tuple(variable.shape)}, saved {tuple(state[key].shape)}"
+                    )
+                variable.assign(state[key])
+
+    # what callbacks and commands ask of a family ------------------------------------------
+    def preview(self, images: np.ndarray, labels: np.ndarray) -> list[np.ndarray]:
+        """Rows of images (in the model's value range) for the per-epoch sample grid."""
+        return [images]
+
+    def evaluation_table(self, data, limit: int | None = None) -> dict[str, dict[str, float]]:
+        """``{row name: {metric: value}}`` computed on the test split, for ``genlab evaluate``."""
+        raise GenlabError(f"genlab evaluate is not available for family {self.family!r}")
+
+    def check_input_shape(self, shape: tuple[int, ...], where: str = "data") -> None:
+        if tuple(shape) != tuple(self.config.input_shape):
+            raise GenlabError(
+                f"{where} has shape {tuple(shape)} but this run was trained on {tuple(self.config.input_shape)}"
+            )

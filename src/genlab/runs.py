@@ -1,0 +1,351 @@
+"""Run directories: the unit users keep, share and resume.
+
+Layout of a run directory::
+
+    config.json          RunConfig: family + model/data/train sections (rebuilds the model)
+    metadata.json        versions, seed, data fingerprint, git revision, status, timestamps
+    history.csv          one row per finished epoch (losses, validation losses, diagnostics)
+    weights/NAME.weights.h5   one file per sub-network (encoder, decoder, generator, ...)
+    model.keras          the whole model, loadable with keras.saving.load_model(safe_mode=True)
+    checkpoints/epoch-NNNNN/state.npz + state.json, checkpoints/latest.json
+    samples/             per-epoch preview grids; plots/ loss curves; logs/ TensorBoard
+
+Every file is written atomically (temporary name in the same folder, then ``os.replace``),
+so a crash leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as _dt
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from genlab.errors import GenlabError
+
+STATUS_RUNNING, STATUS_FINISHED, STATUS_INTERRUPTED, STATUS_DIVERGED = "running", "finished", "interrupted", "diverged"
+
+
+# --------------------------------------------------------------------------------------
+# Atomic writes
+# --------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` (same suffix); rename it over ``path`` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
+    try:
+        yield temporary
+        if temporary.exists():
+            os.replace(temporary, path)
+    except OSError as error:
+        raise GenlabError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
+    finally:
+        if temporary.exists():
+            if temporary.is_dir():
+                shutil.rmtree(temporary, ignore_errors=True)
+            else:
+                temporary.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    with atomic_path(path) as temporary:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | Path, value: Any) -> None:
+    atomic_write_text(path, json.dumps(value, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def read_json(path: str | Path, what: str = "file") -> Any:
+    path = Path(path)
+    if not path.is_file():
+        raise GenlabError(f"{what} {str(path)!r} does not exist")
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise GenlabError(f"{what} {str(path)!r} is corrupt (not valid JSON: {error})") from None
+
+
+def write_csv_rows(path: str | Path, rows: list[dict[str, Any]]) -> None:
+    columns: list[str] = []
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, buffer.getvalue())
+
+
+def read_csv_rows(path: str | Path) -> list[dict[str, Any]]:
+    path = Path(path)
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return [{k: _number(v) for k, v in row.items()} for row in rows]
+
+
+def _number(text: str | None) -> Any:
+    if text is None or text == "":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+# --------------------------------------------------------------------------------------
+# Run directory
+# --------------------------------------------------------------------------------------
+
+
+def _git_revision() -> str | None:
+    try:
+        here = Path(__file__).resolve().parent
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5, check=False
+        )
+        return result.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def environment_metadata() -> dict[str, Any]:
+    import keras
+    import tensorflow as tf
+
+    import genlab
+
+    return {
+        "genlab": genlab.__version__,
+        "keras": keras.__version__,
+        "tensorflow": tf.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "git_revision": _git_revision(),
+    }
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class RunDir:
+    """A run directory on disk. ``create`` makes a new one; ``open`` an existing one."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    # layout -------------------------------------------------------------------------
+    config_path = property(lambda self: self.path / "config.json")
+    metadata_path = property(lambda self: self.path / "metadata.json")
+    history_path = property(lambda self: self.path / "history.csv")
+    metrics_path = property(lambda self: self.path / "metrics.json")
+    weights_dir = property(lambda self: self.path / "weights")
+    checkpoints_dir = property(lambda self: self.path / "checkpoints")
+    samples_dir = property(lambda self: self.path / "samples")
+    plots_dir = property(lambda self: self.path / "plots")
+    logs_dir = property(lambda self: self.path / "logs")
+    model_path = property(lambda self: self.path / "model.keras")
+
+    def __repr__(self) -> str:
+        return f"RunDir({str(self.path)!r})"
+
+    @classmethod
+    def create(cls, path: str | Path) -> "RunDir":
+        """Make a new run directory; refuse one that already holds a run (nothing is overwritten)."""
+        run = cls(path)
+        if run.path.exists() and not run.path.is_dir():
+            raise GenlabError(f"--out {str(run.path)!r} exists and is not a directory")
+        if run.path.is_dir() and any(run.path.iterdir()):
+            raise GenlabError(
+                f"run directory {str(run.path)!r} already exists and is not empty; "
+                f"use --resume {run.path} to continue it, or choose another --out"
+            )
+        try:
+            for folder in (run.path, run.weights_dir, run.checkpoints_dir, run.samples_dir, run.plots_dir):
+                folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise GenlabError(f"cannot create run directory {str(run.path)!r}: {error.strerror or error}") from None
+        return run
+
+    @classmethod
+    def open(cls, path: str | Path) -> "RunDir":
+        run = cls(path)
+        if not run.path.is_dir():
+            raise GenlabError(f"run directory {str(run.path)!r} does not exist")
+        if not run.config_path.is_file():
+            raise GenlabError(f"{str(run.path)!r} is not a genlab run directory (no config.json)")
+        return run
+
+    # config and metadata ---------------------------------------------------------------
+    def save_config(self, config) -> None:
+        write_json(self.config_path, config.to_dict())
+
+    def load_config(self):
+        from genlab.config import RunConfig
+
+        values = read_json(self.config_path, "run config")
+        try:
+            return RunConfig.from_dict(values)
+        except GenlabError as error:
+            raise GenlabError(f"run config {str(self.config_path)!r} is invalid: {error}") from None
+
+    def metadata(self) -> dict[str, Any]:
+        if not self.metadata_path.is_file():
+            return {}
+        return read_json(self.metadata_path, "run metadata")
+
+    def update_metadata(self, **values: Any) -> dict[str, Any]:
+        metadata = self.metadata()
+        metadata.update(values)
+        metadata["updated"] = now()
+        write_json(self.metadata_path, metadata)
+        return metadata
+
+    def history(self) -> list[dict[str, Any]]:
+        return read_csv_rows(self.history_path)
+
+    def write_history(self, rows: list[dict[str, Any]]) -> None:
+        write_csv_rows(self.history_path, rows)
+
+    def metrics(self) -> dict[str, Any]:
+        return read_json(self.metrics_path, "metrics") if self.metrics_path.is_file() else {}
+
+    def update_metrics(self, section: str, values: dict[str, Any]) -> None:
+        metrics = self.metrics()
+        metrics[section] = values
+        write_json(self.metrics_path, metrics)
+
+    # checkpoints --------------------------------------------------------------------------
+    def save_checkpoint(self, model, epoch: int, keep: int = 2) -> Path:
+        """Save model variables, optimizer state and RNG state after ``epoch`` epochs."""
+        state = model.training_state()
+        final = self.checkpoints_dir / f"epoch-{epoch:05d}"
+        with atomic_path(final) as temporary:
+            temporary.mkdir(parents=True)
+            with open(temporary / "state.npz", "wb") as handle:
+                np.savez(handle, **state)
+                handle.flush()
+                os.fsync(handle.fileno())
+            write_json(temporary / "state.json", {"epoch": epoch, "saved": now(), "family": model.family})
+            if final.exists():
+                shutil.rmtree(final)
+        write_json(self.checkpoints_dir / "latest.json", {"epoch": epoch, "path": final.name})
+        for old in sorted(self.checkpoints_dir.glob("epoch-*"))[:-keep]:
+            shutil.rmtree(old, ignore_errors=True)
+        return final
+
+    def latest_checkpoint(self) -> tuple[int, Path] | None:
+        pointer = self.checkpoints_dir / "latest.json"
+        candidates = []
+        if pointer.is_file():
+            try:
+                latest = json.loads(pointer.read_text("utf-8"))
+                candidates.append(self.checkpoints_dir / latest["path"])
+            except (json.JSONDecodeError, KeyError, UnicodeDecodeError):
+                pass
+        candidates += sorted(self.checkpoints_dir.glob("epoch-*"), reverse=True)
+        for folder in candidates:
+            if (folder / "state.npz").is_file() and (folder / "state.json").is_file():
+                try:
+                    return int(json.loads((folder / "state.json").read_text("utf-8"))["epoch"]), folder
+                except (json.JSONDecodeError, KeyError, ValueError, UnicodeDecodeError):
+                    continue
+        return None
+
+    def restore_checkpoint(self, model) -> int:
+        """Load the latest checkpoint into a built model; return the number of finished epochs."""
+        found = self.latest_checkpoint()
+        if found is None:
+            raise GenlabError(f"run {str(self.path)!r} has no complete checkpoint to resume from")
+        epoch, folder = found
+        try:
+            with np.load(folder / "state.npz", allow_pickle=False) as archive:
+                state = {key: archive[key] for key in archive.files}
+        except Exception as error:  # noqa: BLE001
+            raise GenlabError(f"checkpoint {str(folder)!r} cannot be read: {error}") from None
+        model.restore_training_state(state)
+        return epoch
+
+    # final weights ----------------------------------------------------------------------
+    def save_weights(self, model) -> None:
+        for name, network in model.networks().items():
+            with atomic_path(self.weights_dir / f"{name}.weights.h5") as temporary:
+                network.save_weights(temporary)
+
+    def save_model_file(self, model) -> None:
+        with atomic_path(self.model_path) as temporary:
+            model.save(temporary)
+
+    def load_weights(self, model) -> None:
+        for name, network in model.networks().items():
+            path = self.weights_dir / f"{name}.weights.h5"
+            if not path.is_file():
+                raise GenlabError(f"run {str(self.path)!r} has no weights for {name!r} ({path.name} missing)")
+            try:
+                network.load_weights(path)
+            except Exception as error:  # noqa: BLE001 - shape mismatch, corrupt file
+                raise GenlabError(
+                    f"weights {str(path)!r} do not match the run's config ({type(error).__name__}: {error})"
+                ) from None
+
+
+def load_run_model(path: str | Path):
+    """Rebuild a run's model from config.json + registry and load its weights.
+
+    Finished runs load ``weights/``; a run without final weights loads its latest checkpoint.
+    Returns ``(run_dir, run_config, model)``.
+    """
+    from genlab.registry import get_family
+
+    run = RunDir.open(path)
+    config = run.load_config()
+    family = get_family(config.family)
+    model = family.model_class(config.model)
+    model.build_all()
+    if all((run.weights_dir / f"{name}.weights.h5").is_file() for name in model.networks()):
+        run.load_weights(model)
+    elif run.latest_checkpoint() is not None:
+        model.compile_for_training(config.train)
+        model.build_optimizers()
+        run.restore_checkpoint(model)
+    else:
+        raise GenlabError(f"run {str(run.path)!r} has neither final weights nor a checkpoint")
+    return run, config, model
