@@ -16,6 +16,12 @@ config (``self.config``) and registered with :func:`genlab.registry.register_mod
   so a saved ``.keras`` file loads with ``safe_mode=True``;
 * :meth:`preview` gives the rows of the per-epoch sample grid; :meth:`evaluation_table`
   the figures ``genlab evaluate`` prints.
+
+Generator families (VAE, GANs, StyleGAN) also implement :meth:`decode_latents` and set
+``is_generator = True``; :meth:`sample_latents` and :meth:`generate` then work unchanged,
+and ``genlab sample`` / ``genlab interpolate`` use only these three methods. Conditional
+families set ``is_conditional = True`` and take integer ``labels`` (checked with
+:meth:`check_labels`, which raises GenlabError for a wrong shape or an out-of-range class).
 """
 
 from __future__ import annotations
@@ -154,6 +160,44 @@ class GenerativeModel(keras.Model):
     def evaluation_table(self, data, limit: int | None = None) -> dict[str, dict[str, float]]:
         """``{row name: {metric: value}}`` computed on the test split, for ``genlab evaluate``."""
         raise GenlabError(f"genlab evaluate is not available for family {self.family!r}")
+
+    # generator contract -----------------------------------------------------------------
+    is_generator: ClassVar[bool] = False
+    is_conditional: ClassVar[bool] = False
+
+    def sample_latents(self, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` latent vectors from the prior N(0, I), reproducible for a given ``seed``."""
+        return np.random.default_rng(seed).standard_normal((n, self.config.latent_dim)).astype(np.float32)
+
+    def decode_latents(self, latents: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """Images (in the value range) for latent vectors; generator families override this."""
+        raise GenlabError(f"runs of family {self.family!r} do not generate images")
+
+    def generate(self, n: int, labels: np.ndarray | int | None = None, seed: int = 0) -> np.ndarray:
+        """``n`` new images from the prior (and class ``labels`` for conditional families)."""
+        if n <= 0:
+            raise GenlabError(f"number of samples must be > 0, got {n}")
+        if self.is_conditional:
+            labels = self.check_labels(np.full(n, labels) if np.isscalar(labels) else labels, n)
+        elif labels is not None:
+            raise GenlabError(f"family {self.family!r} is not conditional; it takes no label")
+        return self.decode_latents(self.sample_latents(n, seed), labels)
+
+    def check_labels(self, labels, n: int) -> np.ndarray:
+        """Integer class labels shaped (n,), each in [0, num_classes); GenlabError otherwise."""
+        if labels is None:
+            raise GenlabError(f"family {self.family!r} is conditional: give a class label (0..{self.config.num_classes - 1})")
+        labels = np.asarray(labels)
+        if labels.shape != (n,):
+            raise GenlabError(f"expected {n} labels shaped ({n},), got shape {labels.shape}")
+        if not np.issubdtype(labels.dtype, np.integer):
+            if not np.all(np.mod(labels, 1) == 0):
+                raise GenlabError(f"labels must be integers, got {labels[:5]}")
+        labels = labels.astype(np.int64)
+        bad = labels[(labels < 0) | (labels >= self.config.num_classes)]
+        if len(bad):
+            raise GenlabError(f"label {int(bad[0])} is out of range: this model has classes 0..{self.config.num_classes - 1}")
+        return labels
 
     def check_input_shape(self, shape: tuple[int, ...], where: str = "data") -> None:
         if tuple(shape) != tuple(self.config.input_shape):
