@@ -1,0 +1,102 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from genlab.data import epoch_batches, load_image_data, scale_images, to_uint8
+from genlab.data.sources import find_data_file
+from genlab.errors import GenlabError
+
+
+def test_digits_is_builtin_uint8_with_labels():
+    data = load_image_data("digits")
+    assert data.x_train.dtype == np.uint8 and data.image_shape == (8, 8, 1)
+    assert len(data.x_train) + len(data.x_test) == 1797
+    assert data.num_classes == 10 and data.x_train.max() == 255
+
+
+def test_limit_keeps_a_seeded_subset():
+    a, b = load_image_data("digits", limit=50, seed=3), load_image_data("digits", limit=50, seed=3)
+    assert len(a.x_train) == 50
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    assert not np.array_equal(a.x_train, load_image_data("digits", limit=50, seed=4).x_train)
+
+
+def test_unknown_source_lists_the_known_ones():
+    with pytest.raises(GenlabError, match="known sources: .*digits"):
+        load_image_data("imagenet")
+
+
+def test_missing_offline_dataset_says_where_it_looked(monkeypatch, tmp_path):
+    monkeypatch.setenv("GENLAB_DATA", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    import keras
+
+    def offline(*args, **kwargs):
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(GenlabError, match=f"not found: no mnist.npz in {tmp_path}"):
+        load_image_data("mnist")
+
+
+@pytest.mark.skipif(find_data_file("mnist.npz") is None, reason="mnist.npz not in GENLAB_DATA")
+def test_mnist_from_the_offline_file():
+    data = load_image_data("mnist", limit=100)
+    assert data.image_shape == (28, 28, 1) and len(data.x_test) == 10000 and data.num_classes == 10
+
+
+def test_npz_source_splits_and_scales_floats(tmp_path):
+    x = np.random.default_rng(0).uniform(size=(20, 8, 8)).astype(np.float32)
+    np.savez(tmp_path / "d.npz", x=x, y=np.arange(20) % 2)
+    data = load_image_data(f"npz:{tmp_path / 'd.npz'}")
+    assert data.image_shape == (8, 8, 1) and len(data.x_train) == 18 and len(data.x_test) == 2
+    np.savez(tmp_path / "bad.npz", x=x * 1000)
+    with pytest.raises(GenlabError, match=r"\[0, 1\] or \[0, 255\]"):
+        load_image_data(f"npz:{tmp_path / 'bad.npz'}")
+    with pytest.raises(GenlabError, match="does not exist"):
+        load_image_data(f"npz:{tmp_path / 'nothing.npz'}")
+
+
+def test_folder_source_with_class_subfolders(tmp_path):
+    for label in ("cats", "dogs"):
+        (tmp_path / label).mkdir()
+        for i in range(5):
+            Image.fromarray(np.full((8, 8, 3), 40 * i, np.uint8)).save(tmp_path / label / f"{i}.png")
+    data = load_image_data(f"folder:{tmp_path}")
+    assert data.class_names == ["cats", "dogs"] and data.image_shape == (8, 8, 3)
+    assert len(data.x_train) + len(data.x_test) == 10
+
+
+def test_folder_source_refuses_mixed_sizes_and_corrupt_files(tmp_path):
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "a.png")
+    Image.fromarray(np.zeros((9, 8), np.uint8)).save(tmp_path / "b.png")
+    with pytest.raises(GenlabError, match="different sizes"):
+        load_image_data(f"folder:{tmp_path}")
+    (tmp_path / "b.png").write_bytes(b"not a png")
+    with pytest.raises(GenlabError, match="cannot read image"):
+        load_image_data(f"folder:{tmp_path}")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(GenlabError, match="holds no images"):
+        load_image_data(f"folder:{empty}")
+
+
+def test_scaling_round_trip_and_ranges():
+    images = np.arange(256, dtype=np.uint8).reshape(1, 16, 16, 1)
+    for value_range in [(0.0, 1.0), (-1.0, 1.0)]:
+        scaled = scale_images(images, value_range)
+        assert scaled.min() == value_range[0] and scaled.max() == value_range[1]
+        np.testing.assert_array_equal(to_uint8(scaled, value_range), images)
+
+
+def test_epoch_batches_are_a_stateless_function_of_seed_and_epoch():
+    images = np.arange(10, dtype=np.uint8).reshape(10, 1, 1, 1)
+    full, steps = epoch_batches(images, None, 3, seed=7, first_epoch=0, last_epoch=3, value_range=(0.0, 255.0))
+    assert steps == 3
+    batches = [b.numpy().ravel().tolist() for b, _ in full]
+    assert len(batches) == 9 and all(len(b) == 3 for b in batches)
+    later, _ = epoch_batches(images, None, 3, seed=7, first_epoch=2, last_epoch=3, value_range=(0.0, 255.0))
+    assert [b.numpy().ravel().tolist() for b, _ in later] == batches[6:]
+    assert batches[0:3] != batches[3:6]  # a new order each epoch
+    with pytest.raises(GenlabError, match="batch_size 20 is larger"):
+        epoch_batches(images, None, 20, 0, 0, 1, (0.0, 1.0))
