@@ -66,11 +66,13 @@ def coerce_value(value: Any, annotation: Any, name: str) -> Any:
                 raise ValueError
             return str(value)
         if origin in (tuple, list):
+            args = typing.get_args(annotation)
             if isinstance(value, str):
-                value = [v for v in value.replace("x", ",").split(",") if v.strip()] if value.strip() else []
+                # "28x28" is a shape only for numbers: column names such as "Max_x" keep their x
+                text = value if args and args[0] is str else value.replace("x", ",")
+                value = [v.strip() for v in text.split(",") if v.strip()] if text.strip() else []
             if not isinstance(value, (list, tuple)):
                 raise ValueError
-            args = typing.get_args(annotation)
             if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
                 items = [coerce_value(v, args[0], name) for v in value]
             elif origin is tuple and args:
@@ -229,12 +231,31 @@ class DataConfig(Config):
 
     source: str = dataclasses.field(default="digits", metadata={"help": "data source"})
     limit: int | None = dataclasses.field(default=None, metadata={"help": "use at most N training images"})
+    skip_bad_images: bool = dataclasses.field(
+        default=False, metadata={"help": "folder sources: skip unreadable image files (counted) instead of refusing"}
+    )
+    # image-to-image families (see genlab.data.pairs): a second domain, pairing, random crops
+    source_b: str | None = dataclasses.field(
+        default=None, metadata={"help": "domain B image source of image-to-image families (cyclegan, pix2pix)", "flag": "--data-b"}
+    )
+    paired: bool = dataclasses.field(
+        default=False, metadata={"help": "image i of --data-a and image i of --data-b show the same scene (pix2pix)"}
+    )
+    crop_size: int | None = dataclasses.field(
+        default=None, metadata={"help": "train on random square crops of this size (validation: centre crops)"}
+    )
 
     def validate(self) -> None:
         if not self.source.strip():
             raise GenlabError("data source must not be empty")
         if self.limit is not None:
             _check_positive("limit", self.limit)
+        if self.source_b is not None and not self.source_b.strip():
+            raise GenlabError("data source B (--data-b) must not be empty")
+        if self.paired and self.source_b is None:
+            raise GenlabError("--paired needs a second image source: give --data-b")
+        if self.crop_size is not None:
+            _check_positive("crop_size", self.crop_size)
 
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")

@@ -16,7 +16,8 @@ def _test_images(model, config, data_source: str | None, n: int):
         raise GenlabError(f"--n must be > 0, got {n}")
     data = load_image_data(data_source or config.data.source)
     model.check_input_shape(data.image_shape, f"data {data.name!r}")
-    return scale_images(data.x_test[:n], config.model.value_range)
+    labels = None if data.y_test is None else data.y_test[:n]
+    return scale_images(data.x_test[:n], config.model.value_range), labels
 
 
 def _require(model, verb: str) -> None:
@@ -28,9 +29,11 @@ def reconstruct_grid(run_path: str | Path, n: int = 16, data: str | None = None,
     """PNG grid of ``n`` test images (top row) and their reconstructions (bottom row)."""
     run, config, model = load_run_model(run_path)
     _require(model, "reconstruct")
-    images = _test_images(model, config, data, n)
+    images, labels = _test_images(model, config, data, n)
     out = Path(out) if out else run.path / "reconstructions.png"
-    return save_image_grid(out, [images, model.reconstruct(images)], config.model.value_range)
+    # conditional families (cvae) reconstruct with the test labels
+    reconstructions = model.reconstruct(images, labels) if getattr(model, "is_conditional", False) else model.reconstruct(images)
+    return save_image_grid(out, [images, reconstructions], config.model.value_range)
 
 
 def denoise_grid(
@@ -40,7 +43,7 @@ def denoise_grid(
     """PNG grid: clean test images / corrupted copies / the model's denoised output."""
     run, config, model = load_run_model(run_path)
     _require(model, "corrupt")
-    images = _test_images(model, config, data, n)
+    images, _ = _test_images(model, config, data, n)
     noisy = model.corrupt(images, noise, seed=seed)
     out = Path(out) if out else run.path / "denoised.png"
     return save_image_grid(out, [images, noisy, model.reconstruct(noisy)], config.model.value_range)

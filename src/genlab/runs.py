@@ -338,6 +338,9 @@ def load_run_model(path: str | Path):
     run = RunDir.open(path)
     config = run.load_config()
     family = get_family(config.family)
+    if family.model_class.data_kind != "images":  # the anomaly detector: AnomalyDetector.load, genlab detect
+        raise GenlabError(f"run {str(run.path)!r} is a {family.name} trained on tables; use genlab detect or "
+                          f"genlab evaluate with it")
     model = family.model_class(config.model)
     model.build_all()
     if all((run.weights_dir / f"{name}.weights.h5").is_file() for name in model.networks()):
@@ -349,3 +352,84 @@ def load_run_model(path: str | Path):
     else:
         raise GenlabError(f"run {str(run.path)!r} has neither final weights nor a checkpoint")
     return run, config, model
+
+
+# --------------------------------------------------------------------------------------
+# Overview of many runs
+# --------------------------------------------------------------------------------------
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def run_status(metadata: dict[str, Any]) -> str:
+    """finished / diverged / interrupted / running; a 'running' run whose process is gone was killed."""
+    status = metadata.get("status", "unknown")
+    if status == STATUS_RUNNING:
+        same_host = metadata.get("host") in (None, platform.node())
+        if same_host and not _process_alive(metadata.get("pid")):
+            return "killed"
+    return status
+
+
+def _headline(run: RunDir) -> str:
+    metrics = run.metrics()
+    for section in metrics.values():
+        table = section.get("table") if isinstance(section, dict) else None
+        if isinstance(table, dict) and table:
+            name, row = next(iter(table.items()))
+            figures = ", ".join(f"{k} {v:.4g}" for k, v in list(row.items())[:3] if isinstance(v, (int, float)))
+            return f"{name}: {figures}"
+    history = run.history()
+    if history:
+        last = history[-1]
+        return ", ".join(f"{k} {last[k]:.4g}" for k in ("loss", "val_loss") if isinstance(last.get(k), (int, float)))
+    return ""
+
+
+def list_runs(root: str | Path) -> list[dict[str, Any]]:
+    """One summary per run directory found under ``root`` (searched two levels deep)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise GenlabError(f"runs folder {str(root)!r} does not exist")
+    candidates = [root] + sorted(p for p in root.iterdir() if p.is_dir())
+    candidates += sorted(q for p in root.iterdir() if p.is_dir() for q in p.iterdir() if q.is_dir())
+    rows = []
+    for folder in candidates:
+        if not (folder / "config.json").is_file():
+            continue
+        run = RunDir(folder)
+        try:
+            config = json.loads(run.config_path.read_text("utf-8"))
+            metadata = run.metadata()
+        except (json.JSONDecodeError, UnicodeDecodeError, GenlabError):
+            rows.append({"run": str(folder), "family": "?", "data": "?", "epochs": "?", "status": "corrupt", "metrics": ""})
+            continue
+        rows.append({
+            "run": str(folder),
+            "family": config.get("family", "?"),
+            "data": config.get("data", {}).get("source", "?"),
+            "epochs": f"{metadata.get('epochs_done', 0)}/{config.get('train', {}).get('epochs', '?')}",
+            "status": run_status(metadata),
+            "metrics": _headline(run),
+        })
+    return rows
+
+
+def format_runs(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "no runs found"
+    columns = ["run", "family", "data", "epochs", "status", "metrics"]
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    lines = ["  ".join(c.ljust(widths[c]) for c in columns)]
+    lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in columns) for r in rows]
+    return "\n".join(line.rstrip() for line in lines)

@@ -83,3 +83,29 @@ def test_a_half_written_checkpoint_falls_back_to_the_previous_one(tmp_path):
     run = tiny_train(tmp_path / "run", epochs=2)
     (run.checkpoints_dir / "epoch-00002" / "state.npz").unlink()
     assert run.latest_checkpoint()[0] == 1
+
+
+def test_same_seed_and_config_give_an_identical_history(tmp_path):
+    first = tiny_train(tmp_path / "a", epochs=2)
+    second = tiny_train(tmp_path / "b", epochs=2)
+    assert first.history() == second.history()
+    third = train("autoencoder", tmp_path / "c", model={**TINY, "seed": 2}, data=DataConfig("digits", limit=64),
+                  train=TrainConfig(epochs=2, batch_size=16, deterministic=True), verbose=0)
+    assert third.history() != first.history()
+
+
+def test_a_full_disk_fails_clearly_and_keeps_the_earlier_file(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    target = tmp_path / "metadata.json"
+    atomic_write_text(target, "earlier")
+
+    def no_space(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", no_space)
+    with pytest.raises(GenlabError, match="cannot write .*metadata.json.*No space left on device"):
+        atomic_write_text(target, "later")
+    assert target.read_text() == "earlier"
+    assert [p.name for p in tmp_path.iterdir()] == ["metadata.json"]

@@ -8,17 +8,20 @@ TensorBoard) -> run directory. See :mod:`genlab.runs` for what the directory hol
 from __future__ import annotations
 
 import dataclasses
+import os
+import platform
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from genlab.callbacks import NanGuard, RunCheckpoint, SampleGrid, TrainingDiverged
 from genlab.config import DataConfig, RunConfig, TrainConfig
-from genlab.data.pipeline import epoch_batches, eval_batches, scale_images
+from genlab.data.pairs import (
+    ImagePairs, cropped_shape, load_image_pairs, preview_images, training_batches, validation_batches,
+)
 from genlab.data.sources import ImageData, load_image_data
 from genlab.errors import GenlabError
 from genlab.registry import get_family
@@ -33,13 +36,47 @@ from genlab.runs import (
 )
 
 PREVIEW_COUNT = 8
+#: ``prepare_model(model, run, resume) -> callbacks``: see :func:`train`
+PrepareModel = Callable[[Any, RunDir, bool], Sequence[keras.callbacks.Callback]]
 VALIDATION_LIMIT = 1024
 
 
-def _model_config_for_data(family_name: str, values: dict[str, Any], data: ImageData):
+def load_training_data(family_name: str, data: DataConfig, seed: int = 0) -> ImageData | ImagePairs:
+    """The images a run trains on: one source, or domains A and B for image-to-image families."""
+    family = get_family(family_name)
+    two_domains = family.model_class.data_sources == 2
+    if two_domains and data.source_b is None:
+        raise GenlabError(f"family {family.name!r} translates between two domains: give --data-a SOURCE and --data-b SOURCE")
+    if not two_domains and data.source_b is not None:
+        raise GenlabError(f"family {family.name!r} trains on one data source; --data-b is for image-to-image families")
+    if family.model_class.needs_paired_data and not data.paired:
+        raise GenlabError(f"family {family.name!r} learns from paired images: pass --paired (image i of A matches image i of B)")
+    if data.source_b is None:
+        return load_image_data(data.source, data.limit, seed, skip_bad_images=data.skip_bad_images)
+    return load_image_pairs(data.source, data.source_b, data.limit, seed, data.paired)
+
+
+def _data_summary(config: DataConfig, data: ImageData | ImagePairs) -> dict[str, Any]:
+    summary = {"source": config.source, "limit": config.limit, "fingerprint": data.fingerprint()}
+    if isinstance(data, ImagePairs):
+        summary.update(source_b=config.source_b, paired=config.paired,
+                       train_examples=[len(data.a.x_train), len(data.b.x_train)],
+                       test_examples=[len(data.a.x_test), len(data.b.x_test)])
+    else:
+        summary.update(train_examples=len(data.x_train), test_examples=len(data.x_test))
+    if config.crop_size is not None:
+        summary["crop_size"] = config.crop_size
+    summary["class_names"] = data.class_names
+    return summary
+
+
+def _model_config_for_data(family_name: str, values: dict[str, Any], data: ImageData | ImagePairs,
+                           crop_size: int | None = None):
     family = get_family(family_name)
     values = dict(values)
-    values["input_shape"] = list(data.image_shape)
+    values["input_shape"] = list(cropped_shape(data.image_shape, crop_size))
+    if isinstance(data, ImagePairs):  # image-to-image families: the shape of domain B
+        values["target_shape"] = list(cropped_shape(data.image_shape_b, crop_size))
     values["num_classes"] = data.num_classes
     defaults = family.config_class()
     values.setdefault("value_range", list(defaults.value_range))
@@ -68,36 +105,43 @@ def train(
     train: TrainConfig | None = None,
     verbose: int | str = "auto",
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    prepare_model: PrepareModel | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> RunDir:
     """Train a new run of ``family`` into the new directory ``out``.
 
     ``model`` holds the family's config values (``input_shape`` and ``num_classes`` come
     from the data). Returns the run directory; raises GenlabError on bad input before
     anything is written, and TrainingDiverged if the loss becomes NaN.
+
+    ``prepare_model(model, run, resume) -> callbacks`` (used by :mod:`genlab.transfer`) runs
+    once the model and its optimizers are built, before a checkpoint is restored; the
+    callbacks it returns run before the checkpoint's, so what they add to an epoch's logs
+    reaches ``history.csv``. ``metadata`` is merged into the run's ``metadata.json``.
     """
     data_config = data or DataConfig()
     train_config = train or TrainConfig()
     family_name = get_family(family).name
     values = dict(model or {})
     seed = int(values.get("seed", 0))
-    image_data = load_image_data(data_config.source, data_config.limit, seed)
-    model_config = _model_config_for_data(family_name, values, image_data)
+    image_data = load_training_data(family_name, data_config, seed)
+    model_config = _model_config_for_data(family_name, values, image_data, data_config.crop_size)
     run_config = RunConfig(family=family_name, model=model_config, data=data_config, train=train_config)
     run = RunDir.create(out)
     run.save_config(run_config)
     run.update_metadata(
         family=family_name,
         seed=model_config.seed,
-        data={"source": data_config.source, "limit": data_config.limit, "fingerprint": image_data.fingerprint(),
-              "train_examples": len(image_data.x_train), "test_examples": len(image_data.x_test),
-              "class_names": image_data.class_names},
+        data=_data_summary(data_config, image_data),
         environment=environment_metadata(),
         command=sys.argv,
         created=now(),
         status=STATUS_RUNNING,
         epochs_done=0,
+        **(metadata or {}),
     )
-    return _fit(run, run_config, image_data, resume=False, verbose=verbose, callbacks=callbacks)
+    return _fit(run, run_config, image_data, resume=False, verbose=verbose, callbacks=callbacks,
+                prepare_model=prepare_model)
 
 
 def resume(
@@ -105,18 +149,26 @@ def resume(
     epochs: int | None = None,
     verbose: int | str = "auto",
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    prepare_model: PrepareModel | None = None,
 ) -> RunDir:
     """Continue a run from its latest checkpoint, exactly as if it had not stopped.
 
-    ``epochs`` raises the run's total epoch budget (the config on disk is updated).
+    ``epochs`` raises the run's total epoch budget (the config on disk is updated). A run
+    made by :mod:`genlab.transfer` (``transfer.plan`` in its metadata) is prepared by its
+    saved plan again unless ``prepare_model`` is given.
     """
     run = RunDir.open(run_path)
+    plan = run.metadata().get("transfer", {}).get("plan")
+    if prepare_model is None and plan is not None:
+        from genlab.transfer.plan import TransferPlan
+
+        prepare_model = TransferPlan.from_dict(plan).prepare
     run_config = run.load_config()
     if epochs is not None:
         run_config = dataclasses.replace(run_config, train=run_config.train.replace(epochs=epochs))
-    image_data = load_image_data(run_config.data.source, run_config.data.limit, run_config.model.seed)
+    image_data = load_training_data(run_config.family, run_config.data, run_config.model.seed)
     fingerprint = run.metadata().get("data", {}).get("fingerprint")
-    if tuple(image_data.image_shape) != tuple(run_config.model.input_shape):
+    if cropped_shape(image_data.image_shape, run_config.data.crop_size) != tuple(run_config.model.input_shape):
         raise GenlabError(
             f"data {run_config.data.source!r} now has shape {image_data.image_shape}, but run "
             f"{str(run.path)!r} was trained on {tuple(run_config.model.input_shape)}"
@@ -125,10 +177,12 @@ def resume(
         print(f"warning: data {run_config.data.source!r} differs from what this run started with", file=sys.stderr)
     if epochs is not None:
         run.save_config(run_config)
-    return _fit(run, run_config, image_data, resume=True, verbose=verbose, callbacks=callbacks)
+    return _fit(run, run_config, image_data, resume=True, verbose=verbose, callbacks=callbacks,
+                prepare_model=prepare_model)
 
 
-def _fit(run: RunDir, config: RunConfig, data: ImageData, resume: bool, verbose, callbacks) -> RunDir:
+def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: bool, verbose, callbacks,
+         prepare_model: PrepareModel | None = None) -> RunDir:
     family = get_family(config.family)
     seed = config.model.seed
     configure_execution(config.train, seed)
@@ -136,6 +190,7 @@ def _fit(run: RunDir, config: RunConfig, data: ImageData, resume: bool, verbose,
         model = family.model_class(config.model)
         model.compile_for_training(config.train)
         model.build_optimizers()
+        prepared_callbacks = list(prepare_model(model, run, resume)) if prepare_model else []
         history: list[dict[str, Any]] = []
         initial_epoch = 0
         if resume:
@@ -146,25 +201,24 @@ def _fit(run: RunDir, config: RunConfig, data: ImageData, resume: bool, verbose,
                 f"run {str(run.path)!r} already finished {initial_epoch} of {config.train.epochs} epochs; "
                 f"pass a larger --epochs to continue it"
             )
-        dataset, steps = epoch_batches(
-            data.x_train, data.y_train, config.train.batch_size, seed, initial_epoch, config.train.epochs,
-            config.model.value_range,
+        crop_size, value_range = config.data.crop_size, config.model.value_range
+        dataset, steps = training_batches(
+            data, config.train.batch_size, seed, initial_epoch, config.train.epochs, value_range, crop_size,
         )
-        validation = eval_batches(
-            data.x_test[:VALIDATION_LIMIT], None if data.y_test is None else data.y_test[:VALIDATION_LIMIT],
-            config.train.batch_size, config.model.value_range,
-        )
-        preview_images = scale_images(data.x_test[:PREVIEW_COUNT], config.model.value_range)
-        preview_labels = np.zeros(len(preview_images), np.int64) if data.y_test is None else data.y_test[:PREVIEW_COUNT]
-        guard = NanGuard(family.model_class.divergence_hint)
+        validation = validation_batches(data, config.train.batch_size, value_range, crop_size, VALIDATION_LIMIT)
+        preview, preview_labels = preview_images(data, PREVIEW_COUNT, value_range, crop_size)
+        guard = NanGuard(family.model_class.divergence_hint, family.model_class.divergence_limit)
         run_callbacks = [
             guard,
-            RunCheckpoint(run, history, keep=config.train.checkpoints_to_keep),
-            SampleGrid(run.samples_dir, preview_images, preview_labels, config.model.value_range),
+            *prepared_callbacks,
+            *model.training_callbacks(config.train),  # before the checkpoint: they may add logs to history
+            RunCheckpoint(run, history, keep=config.train.checkpoints_to_keep, guard=guard),
+            SampleGrid(run.samples_dir, preview, preview_labels, config.model.value_range),
             keras.callbacks.TensorBoard(log_dir=str(run.logs_dir), write_graph=False, profile_batch=0),
             *callbacks,
         ]
-        run.update_metadata(status=STATUS_RUNNING, resumed_from_epoch=initial_epoch if resume else None)
+        run.update_metadata(status=STATUS_RUNNING, resumed_from_epoch=initial_epoch if resume else None,
+                            pid=os.getpid(), host=platform.node())
         try:
             model.fit(
                 dataset,

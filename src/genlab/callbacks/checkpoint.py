@@ -19,15 +19,16 @@ class RunCheckpoint(keras.callbacks.Callback):
     between the two is repaired on resume by truncating history to the checkpoint's epoch.
     """
 
-    def __init__(self, run: RunDir, history: list[dict[str, Any]], keep: int = 2):
+    def __init__(self, run: RunDir, history: list[dict[str, Any]], keep: int = 2, guard=None):
         super().__init__()
         self.run = run
+        self.guard = guard
         self.history = list(history)
         self.keep = keep
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = {k: float(v) for k, v in (logs or {}).items()}
-        if not all(math.isfinite(v) for v in logs.values()):
+        if not all(math.isfinite(v) for v in logs.values()) or (self.guard is not None and self.guard.message):
             return  # the NaN guard stops training; the last good checkpoint stays
         self.history.append({"epoch": epoch + 1, **logs})
         self.run.write_history(self.history)

@@ -8,6 +8,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from genlab.plots.animation import save_animation
 from genlab.plots.grids import save_image_grid
 
 
@@ -24,3 +25,9 @@ class SampleGrid(keras.callbacks.Callback):
             return
         rows = self.model.preview(self.images, self.labels)
         save_image_grid(self.folder / f"epoch_{epoch + 1:05d}.png", rows, self.value_range)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        """Generator families: every epoch's grid (fixed noise) as one animation, samples/progress.gif."""
+        frames = sorted(self.folder.glob("epoch_*.png"))
+        if getattr(self.model, "is_generator", False) and len(frames) > 1:
+            save_animation(frames, self.folder / "progress.gif")

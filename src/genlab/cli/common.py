@@ -23,21 +23,22 @@ def flag_name(field_name: str) -> str:
 def add_dataclass_flags(parser: argparse.ArgumentParser, config_class: type, skip: tuple[str, ...] = ()) -> list[str]:
     """One ``--flag`` per dataclass field (default None = 'not given'); returns the field names."""
     hints = typing.get_type_hints(config_class)
-    defaults = config_class() if dataclasses.is_dataclass(config_class) else None
     names = []
     for field in dataclasses.fields(config_class):
         if field.name in skip:
             continue
         annotation = hints[field.name]
-        default = getattr(defaults, field.name, None)
+        default = field.default if field.default is not dataclasses.MISSING else (
+            field.default_factory() if field.default_factory is not dataclasses.MISSING else None)
         if isinstance(default, tuple):
             default = ",".join(str(v) for v in default)
         help_text = f"{field.metadata.get('help', field.name.replace('_', ' '))} (default: {default})"
+        flag = field.metadata.get("flag", flag_name(field.name))  # a field may name its own flag
         if annotation is bool:
-            parser.add_argument(flag_name(field.name), dest=field.name, action=argparse.BooleanOptionalAction,
+            parser.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction,
                                 default=None, help=help_text)
         else:
-            parser.add_argument(flag_name(field.name), dest=field.name, default=None, metavar=field.name.upper(),
+            parser.add_argument(flag, dest=field.name, default=None, metavar=field.name.upper(),
                                 help=help_text)
         names.append(field.name)
     return names

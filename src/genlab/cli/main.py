@@ -10,9 +10,16 @@ from __future__ import annotations
 import sys
 
 from genlab.cli import denoise, evaluate, reconstruct, train
+from genlab.cli import report, runs
+from genlab.cli import interpolate, latent_map, sample, traverse
+from genlab.cli import finetune
+from genlab.cli import detect
+from genlab.cli import edit, project, style_mix
+from genlab.cli import translate, upscale
 from genlab.cli.common import ArgumentParser
 
-COMMANDS = [train, reconstruct, denoise, evaluate]
+COMMANDS = [train, reconstruct, denoise, evaluate, report, runs, sample, interpolate, latent_map, traverse, finetune, detect,
+            style_mix, project, edit, translate, upscale]
 
 EPILOG = """examples:
   genlab train autoencoder --data digits --epochs 5 --out runs/ae
@@ -22,6 +29,43 @@ EPILOG = """examples:
   genlab reconstruct runs/ae --n 16
   genlab denoise runs/dae --noise gaussian:0.5
   genlab evaluate runs/ae
+  genlab train classifier --data mnist --out runs/mnist-clf
+  genlab evaluate runs/dcgan --metrics fid,kid,is,precision_recall --n 10000 --features lite0
+  genlab evaluate runs/cgan --features runs/mnist-clf
+  genlab report runs/ae
+  genlab runs runs/
+  genlab train vae --data mnist --latent-dim 16 --beta 1.0 --out runs/vae
+  genlab train cvae --data fashion_mnist --out runs/cvae
+  genlab sample runs/vae --n 64
+  genlab sample runs/cvae --n 10000 --label 7 --format npz --out synthetic.npz
+  genlab interpolate runs/vae --from 12 --to 345 --steps 10 --slerp
+  genlab latent-map runs/vae
+  genlab traverse runs/vae --dims 8
+  genlab train gan --data mnist --loss non-saturating --out runs/gan
+  genlab train dcgan --data cifar10 --filters 64,128,256 --epochs 20 --out runs/dcgan
+  genlab train wgan --data fashion_mnist --clip 0.01 --critic-steps 5 --out runs/wgan
+  genlab train wgan-gp --data cifar10 --filters 64,128,256 --gp-weight 10 --critic-steps 5 --out runs/wgangp
+  genlab train cgan --data mnist --condition hidden --out runs/cgan
+  genlab sample runs/cgan --n 64 --label 3
+  genlab interpolate runs/dcgan --steps 10
+  genlab finetune runs/ae --data fashion_mnist --limit 500 --strategy feature-extraction --out runs/ft-fe
+  genlab finetune runs/ae --data fashion_mnist --limit 500 --lr-scale 0.1 --unfreeze gradual --out runs/ft
+  genlab train autoencoder --data fashion_mnist --encoder pretrained:lite0 --freeze encoder --out runs/ae-lite0
+  genlab train detector --data csv:transactions.csv --label Class --drop Time --out runs/fraud
+  genlab detect runs/fraud --data csv:new_transactions.csv --out scores.csv
+  genlab evaluate runs/fraud --data csv:labelled_holdout.csv --label Class
+  genlab train stylegan --data cifar10 --resolution 32 --out runs/sg
+  genlab sample runs/sg --n 64 --truncation 0.7
+  genlab style-mix runs/sg --rows 4 --cols 4 --crossover 2 --out mix.png
+  genlab finetune runs/sg --data fashion_mnist --limit 1000 --freeze mapping,g:2,d:2 --lr-scale 0.1 --out runs/sg-ft
+  genlab project runs/sg --image photo.png --out w.npy
+  genlab edit runs/sg --latent w.npy --direction class:3-class:5 --strength 1.5 --out edit.png
+  genlab train cyclegan --data-a folder:photos --data-b folder:paintings --crop-size 128 --learning-rate 2e-4 --out runs/cg
+  genlab translate runs/cg --input img.png --direction a2b --out out.png
+  genlab train pix2pix --data-a folder:sketches --data-b folder:photos --paired --learning-rate 2e-4 --out runs/p2p
+  genlab train srgan --data folder:photos --scale 4 --crop-size 96 --learning-rate 1e-4 --out runs/sr
+  genlab upscale runs/sr --input small.png --out big.png
+  genlab finetune runs/sr --data folder:new_domain --out runs/sr-ft
 offline data: put mnist.npz, fashion_mnist.npz or cifar10_jpeg.npz in $GENLAB_DATA (or ~/.genlab/data)."""
 
 

@@ -18,6 +18,11 @@ def add_parser(subparsers) -> None:
                                    description="Train a model. One sub-command per model family.")
     family_parsers = parser.add_subparsers(dest="family", metavar="FAMILY", required=True)
     for family in families():
+        if family.model_class.data_kind == "tabular":  # tables, not images: its own flags (cli/train_tabular.py)
+            from genlab.cli import train_tabular
+
+            train_tabular.add_family_parser(family_parsers, family)
+            continue
         if family.model_class.data_kind != "images":
             continue
         sub = family_parsers.add_parser(family.name, aliases=list(family.aliases), help=family.description,
@@ -29,25 +34,31 @@ def add_parser(subparsers) -> None:
         group.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
                            help="override any config value, e.g. --set model.latent_dim=8 (repeatable)")
         group.add_argument("--quiet", action="store_true", help="no per-epoch progress output")
+        group.add_argument("--freeze", metavar="SPEC", default=None,
+                           help="keep these parts frozen, e.g. encoder (a pretrained backbone); see genlab finetune --help")
         data_group = sub.add_argument_group("data")
-        data_group.add_argument("--data", dest="source", default=None, help=f"{DATA_HELP} (default: digits)")
+        data_group.add_argument("--data", "--data-a", dest="source", default=None,
+                                help=f"{DATA_HELP} (default: digits); domain A of image-to-image families")
         data_group.add_argument("--limit", default=None, help="use at most N training images")
+        data_names = add_dataclass_flags(data_group, DataConfig, skip=("source", "limit"))
         train_group = sub.add_argument_group("training")
         train_names = add_dataclass_flags(train_group, TrainConfig)
         model_group = sub.add_argument_group(f"{family.name} model")
         model_names = add_dataclass_flags(model_group, family.config_class, skip=family.config_class.data_fields)
-        sub.set_defaults(handler=run, family_name=family.name, train_names=train_names, model_names=model_names)
+        sub.set_defaults(handler=run, family_name=family.name, train_names=train_names, model_names=model_names,
+                         data_names=["source", "limit", *data_names])
 
 
 def run(args: argparse.Namespace) -> int:
     from genlab import training
 
     model_values = given(args, args.model_names)
-    data_values = given(args, ["source", "limit"])
+    data_values = given(args, args.data_names)
     train_values = given(args, args.train_names)
     verbose = 0 if args.quiet else "auto"
     if args.resume:
         changed = sorted(set(model_values) | set(data_values) | (set(train_values) - {"epochs"}))
+        changed += ["freeze"] if args.freeze is not None else []
         require(not changed and not args.config and not args.set,
                 f"--resume continues a run with its saved config; only --epochs may change (got {', '.join(changed) or '--config/--set'})")
         require(args.out is None or args.out == args.resume, "--resume writes into the resumed run; drop --out")
@@ -68,9 +79,17 @@ def run(args: argparse.Namespace) -> int:
         values["data"].update(data_values)
         values["train"].update(train_values)
         values = apply_overrides(values, args.set)
-        run_dir = training.train(
-            args.family_name, args.out, model=values["model"],
-            data=DataConfig.from_dict(values["data"]), train=TrainConfig.from_dict(values["train"]), verbose=verbose,
-        )
+        if args.freeze:
+            from genlab.transfer.plan import train_frozen
+
+            run_dir = train_frozen(
+                args.family_name, args.out, args.freeze, model=values["model"], data=DataConfig.from_dict(values["data"]),
+                train=TrainConfig.from_dict(values["train"]), verbose=verbose,
+            )
+        else:
+            run_dir = training.train(
+                args.family_name, args.out, model=values["model"],
+                data=DataConfig.from_dict(values["data"]), train=TrainConfig.from_dict(values["train"]), verbose=verbose,
+            )
     print(f"run saved in {run_dir.path}")
     return 0

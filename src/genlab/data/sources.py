@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import io
 import os
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -100,12 +101,18 @@ def known_sources() -> list[str]:
     return sorted(_SOURCES) + [f"{p}:PATH" for p in sorted(_PREFIXED)]
 
 
-def load_image_data(spec: str, limit: int | None = None, seed: int = 0) -> ImageData:
-    """Load the images a source spec names; ``limit`` keeps a seeded subset of the train split."""
+def load_image_data(spec: str, limit: int | None = None, seed: int = 0, skip_bad_images: bool = False) -> ImageData:
+    """Load the images a source spec names; ``limit`` keeps a seeded subset of the train split.
+
+    ``skip_bad_images``: a ``folder:`` source skips unreadable image files (and says how many)
+    instead of refusing the folder.
+    """
     if not isinstance(spec, str) or not spec.strip():
         raise GenlabError(f"data source must be a non-empty string, got {spec!r}")
     prefix, _, rest = spec.partition(":")
-    if rest and prefix in _PREFIXED:
+    if rest and prefix == "folder":
+        data = load_folder(rest, skip_bad_images=skip_bad_images)
+    elif rest and prefix in _PREFIXED:
         data = _PREFIXED[prefix](rest)
     elif spec in _SOURCES:
         data = _SOURCES[spec]()
@@ -289,7 +296,7 @@ def load_npz(path_text: str) -> ImageData:
 
 
 @register_source("folder", prefixed=True)
-def load_folder(path_text: str) -> ImageData:
+def load_folder(path_text: str, skip_bad_images: bool = False) -> ImageData:
     """``folder:PATH``: images in PATH, or in sub-folders of PATH (one sub-folder per class).
 
     All images must have one size; grayscale and RGB are not mixed silently: the folder's
@@ -310,15 +317,24 @@ def load_folder(path_text: str) -> ImageData:
     files = [(f, label) for f, label in files if f.suffix.lower() in IMAGE_SUFFIXES]
     if not files:
         raise GenlabError(f"image folder {str(root)!r} holds no images ({', '.join(IMAGE_SUFFIXES)})")
-    images, labels = [], []
+    images, labels, skipped = [], [], []
     for file, label in files:
         try:
             with Image.open(file) as image:
                 image.load()
                 images.append(image.copy())
         except (UnidentifiedImageError, OSError) as error:
-            raise GenlabError(f"cannot read image {str(file)!r}: {error}") from None
+            if not skip_bad_images:
+                raise GenlabError(
+                    f"cannot read image {str(file)!r}: {error} (pass --skip-bad-images to skip unreadable files)"
+                ) from None
+            skipped.append(file)
+            continue
         labels.append(label)
+    if skipped:
+        print(f"warning: skipped {len(skipped)} unreadable image file(s) in {root}, e.g. {skipped[0].name}", file=sys.stderr)
+    if not images:
+        raise GenlabError(f"image folder {str(root)!r} holds no readable images")
     sizes = sorted({im.size for im in images})
     if len(sizes) > 1:
         raise GenlabError(f"images in {str(root)!r} have different sizes {sizes[:4]}; resize them to one size first")

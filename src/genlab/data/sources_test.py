@@ -73,8 +73,11 @@ def test_folder_source_refuses_mixed_sizes_and_corrupt_files(tmp_path):
     with pytest.raises(GenlabError, match="different sizes"):
         load_image_data(f"folder:{tmp_path}")
     (tmp_path / "b.png").write_bytes(b"not a png")
-    with pytest.raises(GenlabError, match="cannot read image"):
+    with pytest.raises(GenlabError, match="cannot read image .*--skip-bad-images"):
         load_image_data(f"folder:{tmp_path}")
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / "c.png")
+    data = load_image_data(f"folder:{tmp_path}", skip_bad_images=True)
+    assert len(data.x_train) + len(data.x_test) == 2
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(GenlabError, match="holds no images"):

@@ -47,6 +47,33 @@ def predict_in_batches(network: keras.Model, inputs, batch_size: int = 256) -> n
     return np.concatenate(outputs)
 
 
+NORMALIZATION_LAYERS = (
+    keras.layers.BatchNormalization, keras.layers.LayerNormalization, keras.layers.GroupNormalization,
+)
+
+
+def layer_blocks(network: keras.Model) -> list[list[keras.layers.Layer]]:
+    """Blocks of ``network`` for transfer learning, in forward order: one per top-level layer with
+    weights; a normalization layer joins the block before it (conv + its BatchNorm are one block)."""
+    blocks: list[list[keras.layers.Layer]] = []
+    for layer in network.layers:
+        if not layer.weights:
+            continue
+        if blocks and isinstance(layer, NORMALIZATION_LAYERS):
+            blocks[-1].append(layer)
+        else:
+            blocks.append([layer])
+    return blocks
+
+
+def loss_scaled(optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optimizer:
+    """``optimizer`` wrapped for dynamic loss scaling under the ``mixed_float16`` policy, as ``compile``
+    does for its own optimizer (for families that create several optimizers themselves)."""
+    if keras.mixed_precision.global_policy().name == "mixed_float16":
+        return keras.optimizers.LossScaleOptimizer(optimizer, name=f"{optimizer.name}_loss_scaled")
+    return optimizer
+
+
 class GenerativeModel(keras.Model):
     """Base class of every genlab model family (see the module docstring for the contract)."""
 
@@ -56,6 +83,13 @@ class GenerativeModel(keras.Model):
     data_kind: ClassVar[str] = "images"
     #: shown when training diverges (NaN or infinite loss)
     divergence_hint: ClassVar[str] = "lower --learning-rate, check the input data for NaN values"
+    #: a loss whose magnitude exceeds this also stops training, as exploded (None: only NaN/inf do)
+    divergence_limit: ClassVar[float | None] = None
+    #: image sources ``genlab train`` loads: 1 (--data), or 2 for image-to-image translation
+    #: (--data-a and --data-b; batches are (a, b) pairs, see :mod:`genlab.data.pairs`)
+    data_sources: ClassVar[int] = 1
+    #: True where image i of domain A must match image i of domain B (--paired, e.g. pix2pix)
+    needs_paired_data: ClassVar[bool] = False
 
     def __init__(self, config: ModelConfig | dict[str, Any] | None = None, **kwargs: Any):
         for key in ("trainable", "dtype"):
@@ -103,6 +137,10 @@ class GenerativeModel(keras.Model):
             steps_per_execution=train.steps_per_execution,
             jit_compile=train.jit_compile,
         )
+
+    def training_callbacks(self, train: TrainConfig) -> list[keras.callbacks.Callback]:
+        """Callbacks the family needs during ``fit`` (learning-rate decay, training phases); none by default."""
+        return []
 
     def optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
         """Named optimizers whose state a checkpoint must carry."""
@@ -204,3 +242,20 @@ class GenerativeModel(keras.Model):
             raise GenlabError(
                 f"{where} has shape {tuple(shape)} but this run was trained on {tuple(self.config.input_shape)}"
             )
+
+
+    # transfer learning (genlab.transfer) ---------------------------------------------------
+    #: what ``genlab finetune --strategy feature-extraction`` freezes when no --freeze is given
+    #: (a freeze spec, see :mod:`genlab.transfer.freezing`); "" means the user must say
+    transfer_feature_extraction: ClassVar[str] = ""
+
+    def transfer_blocks(self) -> dict[str, list[list[keras.layers.Layer]]]:
+        """Freezable groups: ``{group name: ordered blocks}``, each block a list of layers.
+
+        Freeze specs (``encoder``, ``g:2``, ``re:PATTERN``) and per-block learning rates address
+        these. Default: one group per trainable sub-network of :meth:`networks` (a moving
+        average copy such as ``generator_ema`` is not one), blocks from :func:`layer_blocks`.
+        Families override it for coarser blocks (a generator's resolution stages) or extra
+        groups (a mapping network inside the generator).
+        """
+        return {name: layer_blocks(network) for name, network in self.networks().items() if network.trainable}

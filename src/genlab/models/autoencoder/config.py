@@ -10,6 +10,7 @@ from genlab.layers.noise import parse_noise
 
 ARCHITECTURES = ("dense", "conv")
 LOSSES = ("mse", "bce")
+OUTPUT_ACTIVATIONS = ("sigmoid", "linear")
 
 
 @dataclasses.dataclass
@@ -28,6 +29,17 @@ class AutoencoderConfig(ModelConfig):
     noise: str = dataclasses.field(
         default="gaussian:0.5", metadata={"help": "corruption for --denoising: gaussian:STD, masking:P, salt_pepper:P"}
     )
+    output_activation: str = dataclasses.field(
+        default="sigmoid", metadata={"help": "decoder output: sigmoid (data in [0, 1]) or linear (standardized tabular data)"}
+    )
+    encoder: str = dataclasses.field(
+        default="scratch",
+        metadata={"help": "scratch (trained from random weights) or pretrained:lite0|mobilenet|resnet50v2|mobilenetv2|"
+                          "efficientnetb0|PATH (ImageNet backbone + a new dense code layer; see --freeze encoder)"},
+    )
+    backbone_size: int = dataclasses.field(
+        default=64, metadata={"help": "pretrained encoder: images are resized to this square size (>= 32) for the backbone"}
+    )
 
     def validate(self) -> None:
         super().validate()
@@ -35,9 +47,21 @@ class AutoencoderConfig(ModelConfig):
             raise GenlabError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
         if self.loss not in LOSSES:
             raise GenlabError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
-        if self.value_range != (0.0, 1.0):
+        if self.output_activation not in OUTPUT_ACTIVATIONS:
+            raise GenlabError(f"output_activation must be one of {', '.join(OUTPUT_ACTIVATIONS)}, "
+                              f"got {self.output_activation!r}")
+        if self.output_activation == "linear" and self.loss == "bce":
+            raise GenlabError("loss bce needs output_activation sigmoid (outputs in [0, 1]); use --loss mse")
+        if self.output_activation == "sigmoid" and self.value_range != (0.0, 1.0):
             raise GenlabError(f"autoencoders work on data in [0, 1] (sigmoid output), got value_range {self.value_range!r}")
         parse_noise(self.noise)
+        if self.encoder != "scratch":
+            if not self.encoder.startswith("pretrained:") or not self.encoder.split(":", 1)[1]:
+                raise GenlabError(f"encoder must be scratch or pretrained:NAME, got {self.encoder!r}")
+            if len(self.input_shape) != 3 or self.input_shape[-1] not in (1, 3):
+                raise GenlabError(f"a pretrained encoder needs images with 1 or 3 channels, got input_shape {self.input_shape!r}")
+            if self.backbone_size < 32:
+                raise GenlabError(f"backbone_size must be >= 32, got {self.backbone_size}")
         units = self.hidden_units if self.arch == "dense" else self.filters
         if not units or any(u <= 0 for u in units):
             raise GenlabError(f"{'hidden_units' if self.arch == 'dense' else 'filters'} must be positive, got {units!r}")

@@ -26,8 +26,9 @@ from genlab.data.pipeline import scale_images
 from genlab.layers.noise import ImageCorruption
 from genlab.metrics.reconstruction import reconstruction_metrics
 from genlab.models.autoencoder.config import AutoencoderConfig
-from genlab.models.autoencoder.networks import BUILDERS
-from genlab.models.base import GenerativeModel, predict_in_batches
+from genlab.layers.backbones import backbone_blocks
+from genlab.models.autoencoder.networks import BUILDERS, pretrained_encoder
+from genlab.models.base import GenerativeModel, layer_blocks, predict_in_batches
 from genlab.registry import register_model
 
 EPSILON = 1e-7
@@ -54,8 +55,12 @@ class Autoencoder(GenerativeModel):
         config = self.config
         build_encoder, build_decoder, units_field = BUILDERS[config.arch]
         units = getattr(config, units_field)
-        self.encoder = build_encoder(config.input_shape, config.latent_dim, units)
-        self.decoder = build_decoder(config.input_shape, config.latent_dim, units)
+        if config.encoder == "scratch":
+            self.encoder = build_encoder(config.input_shape, config.latent_dim, units)
+        else:  # pretrained:NAME -> an ImageNet backbone (feature extraction), see transfer_blocks
+            self.encoder = pretrained_encoder(config.input_shape, config.latent_dim, config.encoder.split(":", 1)[1],
+                                              config.backbone_size, config.value_range)
+        self.decoder = build_decoder(config.input_shape, config.latent_dim, units, config.output_activation)
         self.corruption = ImageCorruption(config.noise, config.value_range, seed=config.seed + 1, name="corruption")
         self.loss_fn = mse_loss if config.loss == "mse" else bce_loss
         self.loss_tracker = keras.metrics.Mean(name="loss")
@@ -65,6 +70,18 @@ class Autoencoder(GenerativeModel):
 
     def networks(self):
         return {"encoder": self.encoder, "decoder": self.decoder}
+
+    #: genlab finetune --strategy feature-extraction keeps the encoder and trains the rest
+    transfer_feature_extraction = "encoder"
+
+    def transfer_blocks(self):
+        """With a pretrained encoder, group ``encoder`` is the backbone alone and ``head`` its new
+        code layer, so ``--freeze encoder`` keeps the ImageNet features and trains the head."""
+        if self.config.encoder == "scratch":
+            return super().transfer_blocks()
+        backbone = next(layer for layer in self.encoder.layers if isinstance(layer, keras.Model))
+        return {"encoder": backbone_blocks(backbone), "head": [[self.encoder.get_layer("code")]],
+                "decoder": layer_blocks(self.decoder)}
 
     @property
     def metrics(self):

@@ -1,7 +1,8 @@
 """Encoder and decoder networks of the autoencoder family, as Functional models.
 
 Encoder f_theta: X -> Z (Z = f_theta(X)); decoder g_phi: Z -> X^ (X^ = g_phi(Z)). The decoder
-ends in a sigmoid so reconstructions lie in [0, 1], the data range of this family.
+ends in a sigmoid so reconstructions lie in [0, 1], the data range of this family (or, with
+``output_activation="linear"``, in no fixed range: standardized tabular features).
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ def dense_encoder(input_shape, latent_dim: int, hidden_units) -> keras.Model:
     return keras.Model(inputs, code, name="encoder")
 
 
-def dense_decoder(output_shape, latent_dim: int, hidden_units) -> keras.Model:
+def dense_decoder(output_shape, latent_dim: int, hidden_units, output_activation: str = "sigmoid") -> keras.Model:
     inputs = keras.Input(shape=(latent_dim,), name="code")
     x = inputs
     for i, units in enumerate(reversed(tuple(hidden_units))):
         x = layers.Dense(units, activation="relu", name=f"dense_{i}")(x)
     x = layers.Dense(math.prod(output_shape), name="pixels")(x)
-    x = layers.Activation("sigmoid", dtype="float32", name="sigmoid")(x)
+    x = layers.Activation(output_activation, dtype="float32", name=output_activation)(x)
     outputs = layers.Reshape(tuple(output_shape), name="image")(x)
     return keras.Model(inputs, outputs, name="decoder")
 
@@ -43,7 +44,7 @@ def conv_encoder(input_shape, latent_dim: int, filters) -> keras.Model:
     return keras.Model(inputs, code, name="encoder")
 
 
-def conv_decoder(output_shape, latent_dim: int, filters) -> keras.Model:
+def conv_decoder(output_shape, latent_dim: int, filters, output_activation: str = "sigmoid") -> keras.Model:
     """Mirror of :func:`conv_encoder`: dense to a small feature map, stride-2 transposed convs up."""
     height, width, channels = output_shape
     factor = 2 ** len(filters)
@@ -53,8 +54,21 @@ def conv_decoder(output_shape, latent_dim: int, filters) -> keras.Model:
     for i, count in enumerate(reversed(tuple(filters))):
         x = layers.Conv2DTranspose(count, 3, strides=2, padding="same", activation="relu", name=f"deconv_{i}")(x)
     x = layers.Conv2D(channels, 3, padding="same", name="pixels")(x)
-    outputs = layers.Activation("sigmoid", dtype="float32", name="image")(x)
+    outputs = layers.Activation(output_activation, dtype="float32", name="image")(x)
     return keras.Model(inputs, outputs, name="decoder")
+
+
+def pretrained_encoder(input_shape, latent_dim: int, spec: str, size: int, value_range=(0.0, 1.0)) -> keras.Model:
+    """A pretrained ImageNet backbone (``genlab.layers.backbones``) as the feature extractor,
+    then a new dense code layer: Z = W . flatten(backbone(resize(X))) + b."""
+    from genlab.layers.backbones import pretrained_backbone
+
+    preprocess, backbone = pretrained_backbone(spec, size, value_range)
+    inputs = keras.Input(shape=tuple(input_shape), name="image")
+    features = backbone(preprocess(inputs))
+    x = layers.Flatten(name="flatten")(features)
+    code = layers.Dense(latent_dim, name="code")(x)
+    return keras.Model(inputs, code, name="encoder")
 
 
 BUILDERS = {

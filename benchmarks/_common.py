@@ -1,0 +1,42 @@
+"""Helpers shared by the benchmark scripts (not part of the library)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+os.environ.setdefault("GENLAB_DATA", str(ROOT.parent / "shared" / "data"))
+os.environ["KERAS_BACKEND"] = "tensorflow"
+
+
+def results_dir(name: str) -> Path:
+    folder = RESULTS / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def markdown_table(rows: list[dict], columns: list[str]) -> str:
+    def cell(value):
+        return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+class Timer:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+    sys.stdout.flush()

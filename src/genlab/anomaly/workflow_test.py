@@ -1,0 +1,103 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genlab.anomaly import AnomalyDetector, detect_file, evaluate_detector, train_detector
+from genlab.data.tabular import synthetic_table
+from genlab.errors import GenlabError
+
+TINY = {"hidden_units": [16], "latent_dim": 2, "label": "label", "drop": ["Time"], "top_features": 2}
+
+
+def with_time(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(Time=np.arange(len(frame), dtype=float))[["Time", *frame.columns]]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("detector")
+    with_time(synthetic_table(300, 30, seed=0)).to_csv(folder / "train.csv", index=False)
+    train_detector(f"csv:{folder / 'train.csv'}", folder / "run", model=TINY,
+                   train={"epochs": 15, "batch_size": 32, "learning_rate": 3e-3}, verbose=0)
+    return folder / "run"
+
+
+@pytest.fixture
+def holdout(tmp_path):
+    frame = with_time(synthetic_table(97, 8, seed=1))
+    frame.to_csv(tmp_path / "holdout.csv", index=False)
+    return frame, tmp_path / "holdout.csv"
+
+
+def test_training_from_csv_drops_time_and_keeps_the_label_out(run):
+    detector = AnomalyDetector.load(run)
+    assert detector.feature_names_ == ["f0", "f1", "f2", "f3", "f4", "amount"]
+    assert detector.data_source.startswith("csv:") and detector.preprocessor_.ignored == ["Time"]
+    config = json.loads((run / "config.json").read_text())
+    assert config["family"] == "detector" and config["model"]["label"] == "label" and config["train"]["epochs"] == 15
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_chunked_scoring_equals_in_memory_scoring(run, holdout, tmp_path, kind):
+    frame, path = holdout
+    if kind == "parquet":
+        path = tmp_path / "holdout.parquet"
+        frame.to_parquet(path)
+    summary = detect_file(run, f"{kind}:{path}", out=tmp_path / "scores.csv", chunk_size=10)
+    written = pd.read_csv(tmp_path / "scores.csv")
+    assert list(written.columns) == ["row_id", "score", "flag", "top_features"] and summary["rows"] == 105
+    detector = AnomalyDetector.load(run)
+    expected = detector.decision_function(frame)
+    np.testing.assert_array_equal(written["row_id"], np.arange(105))
+    np.testing.assert_allclose(written["score"], expected, rtol=1e-5, atol=1e-9)  # float32 network, other batches
+    np.testing.assert_array_equal(written["flag"], detector.predict(frame))
+    assert written["top_features"].tolist() == [";".join(n) for n in detector.top_features(frame, 2)]
+    assert summary["flagged"] == int(written["flag"].sum())
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda f: f.assign(f2=f["f2"].astype(object).where(f.index != 42, "n/a?")),
+         r"text in numeric column.*'f2' at row_id 42 \('n/a\?'\)"),
+        (lambda f: f.assign(f4=f["f4"].where(~f.index.isin([3, 17]))), r"missing values.*'f4' at row_id 3, 17;"),
+        (lambda f: f.drop(columns="amount"), r"lacks column\(s\) 'amount'"),
+        (lambda f: f.assign(merchant=1), r"'merchant' this run was not trained on"),
+    ],
+    ids=["text", "missing-value", "missing-column", "extra-column"],
+)
+def test_bad_csv_gives_a_clear_error_and_no_output(run, holdout, tmp_path, change, message):
+    frame, _ = holdout
+    change(frame).to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(GenlabError, match=message):
+        detect_file(run, f"csv:{tmp_path / 'bad.csv'}", out=tmp_path / "scores.csv", chunk_size=40)
+    assert not (tmp_path / "scores.csv").exists()
+
+
+def test_median_imputation_when_asked(holdout, tmp_path):
+    frame, _ = holdout
+    gaps = frame.assign(f1=frame["f1"].where(frame.index % 10 != 0))
+    detector = AnomalyDetector(hidden_units=[8], latent_dim=2, label="label", drop=["Time"], impute="median",
+                               epochs=1, validation_fraction=0.0).fit(gaps)
+    assert np.isfinite(detector.decision_function(gaps)).all()
+    filled = gaps.fillna({"f1": np.median(gaps.loc[detector.train_rows_, "f1"].dropna())})
+    np.testing.assert_allclose(detector.decision_function(gaps), detector.decision_function(filled), rtol=1e-6)
+
+
+def test_evaluation_report(run, holdout):
+    _, path = holdout
+    result = evaluate_detector(run, data=f"csv:{path}")
+    row = next(iter(result["table"].values()))
+    assert row["roc_auc"] > 0.9 and 0.0 <= row["average_precision"] <= 1.0
+    assert row["tp"] + row["fn"] == 8 and row["tn"] + row["fp"] == 97
+    assert {"roc_auc", "average_precision", "precision", "recall", "f1", "recall_at_1pct_fpr"} <= set(row)
+    for name in ("roc_curve.png", "pr_curve.png", "score_histogram.png"):
+        assert (run / "plots" / name).stat().st_size > 1000
+    saved = json.loads((run / "metrics.json").read_text())["evaluation"]
+    assert saved["protocol"]["examples"] == 105 and saved["confusion_matrix"]["values"][1][1] == row["tp"]
+    validation = evaluate_detector(run)  # no --data: the held-out split of the training table
+    assert validation["protocol"]["split"].startswith("validation") and validation["protocol"]["examples"] == 66
+    assert next(iter(validation["table"].values()))["roc_auc"] == pytest.approx(
+        AnomalyDetector.load(run).validation_["roc_auc"])

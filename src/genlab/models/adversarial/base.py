@@ -1,0 +1,245 @@
+"""The base class of adversarial families: a generator G, a discriminator D, two optimizers.
+
+Reference: Goodfellow et al. (2014), "Generative Adversarial Nets":
+
+    min_G max_D  V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]
+
+:meth:`AdversarialModel.train_step` writes out Algorithm 1 with k = 1: one discriminator
+update, then one generator update. Deviation from the paper (as in PyTorch's DCGAN example):
+the generator update reuses the minibatch of noise z, and so the forward pass G(z), of the
+discriminator update instead of drawing a new one; the discriminator is evaluated again after
+its update. Wasserstein families override ``train_step``.
+
+What the families fill in: ``build_generator(name)`` and ``build_discriminator()`` (Functional
+models), ``make_optimizer(learning_rate)``, ``default_learning_rate``, and for conditional
+families ``generate_images`` / ``discriminate`` with labels.
+
+Diagnostics logged every step (history.csv, TensorBoard): ``d_loss``, ``g_loss``, ``d_real``
+= D(x) and ``d_fake`` = D(G(z)) (probabilities, or critic scores for WGANs), and the global
+norms of both networks' gradients ``d_grad_norm`` and ``g_grad_norm``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from genlab.config import TrainConfig
+from genlab.errors import GenlabError
+from genlab.models.adversarial.losses import discriminator_loss, generator_loss, global_norm
+from genlab.models.base import GenerativeModel
+
+#: below this many steps the moving average warms up (decay (1 + t) / (10 + t), as TensorFlow's
+#: ExponentialMovingAverage with num_updates), so short runs do not sample an untrained generator
+EMA_WARMUP = 10.0
+PREVIEW_ROWS = 3
+
+
+def update_moving_average(averages, values, decay, step) -> None:
+    """theta_ema <- beta theta_ema + (1 - beta) theta, with beta = min(decay, (1 + t) / (10 + t))."""
+    step = ops.cast(step, "float32")
+    beta = ops.minimum(ops.cast(decay, "float32"), (1.0 + step) / (EMA_WARMUP + step))
+    for average, value in zip(averages, values):
+        average.assign(beta * average + (1.0 - beta) * ops.cast(value, average.dtype))
+
+
+class AdversarialModel(GenerativeModel):
+    """Generator + discriminator trained by alternating gradient steps (see the module docstring)."""
+
+    is_generator = True
+    default_learning_rate: ClassVar[float] = 2e-4
+    divergence_hint = (
+        "the discriminator overpowered the generator or the steps are too large: lower "
+        "--discriminator-learning-rate / --generator-learning-rate, or add --label-smoothing 0.1, "
+        "--spectral-norm or --dropout 0.3; the wgan-gp family trains more stably"
+    )
+    divergence_limit = 1e6
+    #: names of the Mean trackers, in the order logged
+    metric_names: ClassVar[tuple[str, ...]] = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")
+
+    def __init__(self, config=None, **kwargs):
+        super().__init__(config, **kwargs)
+        self.generator = self.build_generator("generator")
+        self.discriminator = self.build_discriminator()
+        self.generator_ema = None
+        if self.config.ema_decay > 0:
+            self.generator_ema = self.build_generator("generator_ema")
+            self.generator_ema.set_weights(self.generator.get_weights())
+            self.generator_ema.trainable = False
+        self.trackers = [keras.metrics.Mean(name=name) for name in self.metric_names]
+        self.g_optimizer = None
+        self.d_optimizer = None
+        self.built = True
+
+    # networks --------------------------------------------------------------------------------
+    def build_generator(self, name: str) -> keras.Model:
+        raise TypeError(f"{type(self).__name__} must define build_generator()")
+
+    def build_discriminator(self) -> keras.Model:
+        raise TypeError(f"{type(self).__name__} must define build_discriminator()")
+
+    def networks(self):
+        networks = {"generator": self.generator, "discriminator": self.discriminator}
+        if self.generator_ema is not None:
+            networks["generator_ema"] = self.generator_ema
+        return networks
+
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The generator that draws samples: the moving average when ``ema_decay`` > 0."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    def generate_images(self, z, labels, training: bool = False, generator: keras.Model | None = None):
+        """G(z) (conditional families: G(z, y))."""
+        return (generator or self.generator)(z, training=training)
+
+    def discriminate(self, images, labels, training: bool = False):
+        """D's logit or critic score for each image (conditional families: D(x, y))."""
+        return self.discriminator(images, training=training)
+
+    def call(self, inputs, training=False):
+        return self.generator(inputs, training=training)
+
+    # optimizers --------------------------------------------------------------------------------
+    def make_optimizer(self, learning_rate: float, name: str) -> keras.optimizers.Optimizer:
+        """Radford et al. (2016): Adam with learning rate 2e-4 and beta_1 = 0.5."""
+        return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.5, name=name)
+
+    def learning_rates(self, train: TrainConfig) -> tuple[float, float]:
+        """(generator, discriminator) step sizes: the config's fields, else a non-default
+        ``--learning-rate``, else the paper's ``default_learning_rate``."""
+        given = train.learning_rate if train.learning_rate != TrainConfig().learning_rate else None
+        fallback = given or self.default_learning_rate
+        return (self.config.generator_learning_rate or fallback, self.config.discriminator_learning_rate or fallback)
+
+    def compile_for_training(self, train: TrainConfig) -> None:
+        generator_rate, discriminator_rate = self.learning_rates(train)
+        self.g_optimizer = self._loss_scaled(self.make_optimizer(generator_rate, "generator_optimizer"))
+        self.d_optimizer = self._loss_scaled(self.make_optimizer(discriminator_rate, "discriminator_optimizer"))
+        self.compile(optimizer=None, steps_per_execution=train.steps_per_execution, jit_compile=train.jit_compile)
+        self.build_optimizers()  # now, so that a loss-scaling optimizer has its dynamic scale before tracing
+
+    def get_compile_config(self):
+        """None: a reloaded ``.keras`` file is not recompiled (checkpoints carry both optimizers)."""
+        return None
+
+    @staticmethod
+    def _loss_scaled(optimizer):
+        if keras.mixed_precision.global_policy().name == "mixed_float16":
+            return keras.optimizers.LossScaleOptimizer(optimizer, name=f"{optimizer.name}_loss_scaled")
+        return optimizer
+
+    def optimizers(self):
+        if self.g_optimizer is None:
+            return {}
+        return {"generator": self.g_optimizer, "discriminator": self.d_optimizer}
+
+    def optimizer_targets(self):
+        return {"generator": self.generator.trainable_variables,
+                "discriminator": self.discriminator.trainable_variables}
+
+    # pieces of a training step ---------------------------------------------------------------
+    @property
+    def metrics(self):
+        return list(self.trackers)
+
+    def noise(self, batch_size):
+        """z ~ N(0, I), drawn from the model's seed generator (reproducible, resumable)."""
+        return keras.random.normal((batch_size, self.config.latent_dim), seed=self.seed_generator)
+
+    def apply_gradients(self, optimizer, tape, loss, variables):
+        """One optimizer step on ``loss``; returns the global norm of its (unscaled) gradient."""
+        scale = optimizer.dynamic_scale if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else None
+        gradients = tape.gradient(loss, variables, output_gradients=None if scale is None else ops.cast(scale, loss.dtype))
+        optimizer.apply(gradients, variables)
+        norm = global_norm(gradients)
+        return norm if scale is None else norm / ops.cast(scale, norm.dtype)
+
+    def update_generator_average(self) -> None:
+        if self.generator_ema is not None:
+            update_moving_average(self.generator_ema.weights, self.generator.weights, self.config.ema_decay,
+                                  self.g_optimizer.iterations)
+
+    def record(self, **values):
+        """Update the named trackers; return every tracker's current mean (the step's logs)."""
+        for tracker in self.trackers:
+            if tracker.name in values:
+                tracker.update_state(values[tracker.name])
+        return {tracker.name: tracker.result() for tracker in self.trackers}
+
+    # the training step: Goodfellow et al. (2014), Algorithm 1 with k = 1 ---------------------
+    def train_step(self, data):
+        real, labels = data
+        z = self.noise(ops.shape(real)[0])  # z ~ p_z = N(0, I)
+        smoothing, kind = self.config.label_smoothing, self.config.loss
+        with tf.GradientTape() as generator_tape:
+            fake = self.generate_images(z, labels, training=True)  # G(z)
+            # 1. discriminator: ascend E[log D(x)] + E[log(1 - D(G(z)))] (G fixed: no gradient into G)
+            with generator_tape.stop_recording():
+                with tf.GradientTape() as discriminator_tape:
+                    real_logits = self.discriminate(real, labels, training=True)
+                    fake_logits = self.discriminate(ops.stop_gradient(fake), labels, training=True)
+                    d_loss = discriminator_loss(real_logits, fake_logits, smoothing)  # -[log D(x) + log(1 - D(G(z)))]
+                d_norm = self.apply_gradients(self.d_optimizer, discriminator_tape, d_loss,
+                                              self.discriminator.trainable_variables)
+            # 2. generator: descend log(1 - D(G(z))) (minimax) or -log D(G(z)) (non-saturating), D fixed
+            g_loss = generator_loss(self.discriminate(fake, labels, training=True), kind)
+        g_norm = self.apply_gradients(self.g_optimizer, generator_tape, g_loss, self.generator.trainable_variables)
+        self.update_generator_average()
+        return self.record(d_loss=d_loss, g_loss=g_loss, d_real=ops.mean(ops.sigmoid(real_logits)),
+                           d_fake=ops.mean(ops.sigmoid(fake_logits)), d_grad_norm=d_norm, g_grad_norm=g_norm)
+
+    def test_step(self, data):
+        """Both losses and D(x), D(G(z)) on held-out real images and fresh samples (no update)."""
+        real, labels = data
+        fake = self.generate_images(self.noise(ops.shape(real)[0]), labels, training=False)
+        real_logits = self.discriminate(real, labels, training=False)
+        fake_logits = self.discriminate(fake, labels, training=False)
+        values = {
+            "d_loss": discriminator_loss(real_logits, fake_logits, self.config.label_smoothing),
+            "g_loss": generator_loss(fake_logits, self.config.loss),
+            "d_real": ops.mean(ops.sigmoid(real_logits)),
+            "d_fake": ops.mean(ops.sigmoid(fake_logits)),
+        }
+        logs = self.record(**values)
+        return {name: logs[name] for name in values}
+
+    # generator contract ----------------------------------------------------------------------
+    def decode_latents(self, latents, labels=None, batch_size: int = 256) -> np.ndarray:
+        """Images in [-1, 1] for latent vectors ``z`` (and class ``labels`` for conditional families)."""
+        latents = np.asarray(latents, np.float32)
+        if latents.ndim != 2 or latents.shape[1] != self.config.latent_dim:
+            raise GenlabError(f"latents must be shaped (n, {self.config.latent_dim}), got {latents.shape}")
+        if self.is_conditional:
+            labels = self.check_labels(labels, len(latents)).astype(np.int32)
+        elif labels is not None:
+            raise GenlabError(f"family {self.family!r} is not conditional; it takes no label")
+        outputs = []
+        for start in range(0, len(latents), batch_size):
+            z = ops.convert_to_tensor(latents[start : start + batch_size])
+            y = None if labels is None else ops.convert_to_tensor(labels[start : start + batch_size])
+            outputs.append(np.asarray(self.generate_images(z, y, training=False, generator=self.sampling_generator)))
+        if not outputs:
+            raise GenlabError("no latents given")
+        return np.concatenate(outputs).astype(np.float32)
+
+    def preview_latents(self, n: int) -> np.ndarray:
+        """The FIXED noise of the per-epoch grid: the same ``n`` vectors every epoch."""
+        return self.sample_latents(n, seed=self.config.seed)
+
+    def preview(self, images, labels):
+        """Real test images on top, then PREVIEW_ROWS rows of samples from fixed noise."""
+        n = len(images)
+        fakes = self.decode_latents(self.preview_latents(PREVIEW_ROWS * n))
+        return [images] + [fakes[i * n : (i + 1) * n] for i in range(PREVIEW_ROWS)]
+
+    def training_callbacks(self, train: TrainConfig):
+        if not self.config.coverage_classifier:
+            return []
+        from genlab.callbacks.coverage import ModeCoverage
+
+        return [ModeCoverage(self.config.coverage_classifier, self.config.coverage_samples, seed=self.config.seed)]

@@ -1,0 +1,91 @@
+"""Configuration of the VAE family (VAE, beta-VAE, conditional VAE)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from genlab.config import ModelConfig
+from genlab.errors import GenlabError
+
+ARCHITECTURES = ("dense", "conv")
+LOSSES = ("bce", "mse")
+BINARIZATIONS = ("none", "dynamic", "threshold")
+
+
+@dataclasses.dataclass
+class VAEConfig(ModelConfig):
+    """VAE: architecture, reconstruction likelihood, beta, KL warm-up, free bits, evaluation."""
+
+    latent_dim: int = dataclasses.field(default=16, metadata={"help": "size of the latent code z"})
+    arch: str = dataclasses.field(default="conv", metadata={"help": "encoder/decoder type: dense or conv"})
+    hidden_units: tuple[int, ...] = dataclasses.field(
+        default=(512, 256), metadata={"help": "dense arch: hidden layer sizes of the encoder (decoder mirrors)"}
+    )
+    filters: tuple[int, ...] = dataclasses.field(
+        default=(32, 64), metadata={"help": "conv arch: filters of each stride-2 convolution (decoder mirrors)"}
+    )
+    loss: str = dataclasses.field(
+        default="bce", metadata={"help": "reconstruction likelihood: bce (Bernoulli) or mse (Gaussian, variance 1/2)"}
+    )
+    beta: float = dataclasses.field(default=1.0, metadata={"help": "weight of the KL term (beta-VAE: beta > 1)"})
+    kl_warmup_steps: int = dataclasses.field(
+        default=0, metadata={"help": "anneal beta linearly from 0 over this many optimizer steps (0: off)"}
+    )
+    free_bits: float = dataclasses.field(
+        default=0.0, metadata={"help": "minimum KL in nats per latent dimension (batch mean) in the loss (0: off)"}
+    )
+    binarize: str = dataclasses.field(
+        default="none",
+        metadata={"help": "training input: none (grey levels), dynamic (x ~ Bernoulli(pixel) each step), threshold (> 0.5)"},
+    )
+    iw_samples: int = dataclasses.field(
+        default=100, metadata={"help": "importance samples k for the NLL estimate of genlab evaluate"}
+    )
+
+    def validate(self) -> None:
+        super().validate()
+        if self.arch not in ARCHITECTURES:
+            raise GenlabError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
+        if self.loss not in LOSSES:
+            raise GenlabError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        if self.binarize not in BINARIZATIONS:
+            raise GenlabError(f"binarize must be one of {', '.join(BINARIZATIONS)}, got {self.binarize!r}")
+        if self.value_range != (0.0, 1.0):
+            raise GenlabError(f"VAEs work on data in [0, 1] (sigmoid output), got value_range {self.value_range!r}")
+        if self.beta < 0:
+            raise GenlabError(f"beta must be >= 0, got {self.beta!r}")
+        if self.kl_warmup_steps < 0:
+            raise GenlabError(f"kl_warmup_steps must be >= 0, got {self.kl_warmup_steps!r}")
+        if self.free_bits < 0:
+            raise GenlabError(f"free_bits must be >= 0, got {self.free_bits!r}")
+        if self.iw_samples < 1:
+            raise GenlabError(f"iw_samples must be >= 1, got {self.iw_samples!r}")
+        units = self.hidden_units if self.arch == "dense" else self.filters
+        if not units or any(u <= 0 for u in units):
+            raise GenlabError(f"{'hidden_units' if self.arch == 'dense' else 'filters'} must be positive, got {units!r}")
+        if self.arch == "conv":
+            if len(self.input_shape) != 3:
+                raise GenlabError(f"conv arch needs images (H, W, C), got input_shape {self.input_shape!r}")
+            factor = 2 ** len(self.filters)
+            height, width = self.input_shape[:2]
+            if height % factor or width % factor:
+                raise GenlabError(
+                    f"conv arch with {len(self.filters)} stride-2 layers needs height and width divisible by "
+                    f"{factor}, got {height}x{width}; use fewer --filters or --arch dense"
+                )
+
+
+@dataclasses.dataclass
+class CVAEConfig(VAEConfig):
+    """Conditional VAE: a VAE whose encoder and decoder also see the one-hot class label."""
+
+    num_classes: int = dataclasses.field(default=10, metadata={"help": "number of classes in the data"})
+
+    def validate(self) -> None:
+        super().validate()
+        if self.num_classes < 1:
+            raise GenlabError(
+                f"cvae is conditional: it needs labelled data, got num_classes={self.num_classes} "
+                f"(use a source with labels: mnist, fashion_mnist, cifar10, digits, folder:PATH with one "
+                f"sub-folder per class, npz:PATH with y_train)"
+            )

@@ -1,0 +1,53 @@
+"""Configuration of the Wasserstein GAN family: WGAN (weight clipping) and WGAN-GP (gradient penalty)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from genlab.errors import GenlabError
+from genlab.models.adversarial.config import AdversarialConfig, with_default
+
+
+@dataclasses.dataclass
+class WassersteinConfig(AdversarialConfig):
+    """Fields both Wasserstein families share: the critic's updates per generator update."""
+
+    latent_dim: int = with_default("latent_dim", 128)
+    critic_steps: int = dataclasses.field(
+        default=5, metadata={"help": "critic updates per generator update (n_critic), each on a new real batch"}
+    )
+
+    def validate(self) -> None:
+        super().validate()
+        if self.critic_steps <= 0:
+            raise GenlabError(f"critic_steps must be > 0, got {self.critic_steps}")
+
+
+@dataclasses.dataclass
+class WGANConfig(WassersteinConfig):
+    """WGAN after Arjovsky et al. (2017): the DCGAN critic (with BatchNorm), weights clipped to [-c, c]."""
+
+    clip: float = dataclasses.field(default=0.01, metadata={"help": "weight clipping: every critic weight kept in [-c, c]"})
+
+    def validate(self) -> None:
+        super().validate()
+        if self.clip <= 0:
+            raise GenlabError(f"clip must be > 0, got {self.clip}")
+
+
+@dataclasses.dataclass
+class WGANGPConfig(WassersteinConfig):
+    """WGAN-GP after Gulrajani et al. (2017): gradient penalty, layer normalization in the critic."""
+
+    discriminator_norm: str = with_default("discriminator_norm", "layer")
+    gp_weight: float = dataclasses.field(default=10.0, metadata={"help": "gradient penalty weight lambda"})
+
+    def validate(self) -> None:
+        super().validate()
+        if self.gp_weight < 0:
+            raise GenlabError(f"gp_weight must be >= 0, got {self.gp_weight}")
+        if self.discriminator_norm == "batch":
+            raise GenlabError(
+                "discriminator_norm 'batch' is not valid with a gradient penalty: the penalty is taken per example "
+                "and BatchNorm mixes the examples of a batch (Gulrajani et al.); use layer or none"
+            )
