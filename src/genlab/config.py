@@ -201,6 +201,26 @@ def _check_positive(name: str, value: float, allow_zero: bool = False) -> None:
         raise GenlabError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
 
 
+def check_layer_sizes(arch: str, hidden_units: tuple[int, ...], filters: tuple[int, ...]) -> None:
+    """The dense arch's hidden sizes or the conv arch's filters must be non-empty and positive."""
+    units = hidden_units if arch == "dense" else filters
+    if not units or any(u <= 0 for u in units):
+        raise GenlabError(f"{'hidden_units' if arch == 'dense' else 'filters'} must be positive, got {units!r}")
+
+
+def check_conv_input(input_shape: tuple[int, ...], filters: tuple[int, ...]) -> None:
+    """A conv network with one stride-2 layer per filter count halves H and W that many times."""
+    if len(input_shape) != 3:
+        raise GenlabError(f"conv arch needs images (H, W, C), got input_shape {input_shape!r}")
+    factor = 2 ** len(filters)
+    height, width = input_shape[:2]
+    if height % factor or width % factor:
+        raise GenlabError(
+            f"conv arch with {len(filters)} stride-2 layers needs height and width divisible by "
+            f"{factor}, got {height}x{width}; use fewer --filters or --arch dense"
+        )
+
+
 @dataclasses.dataclass
 class ModelConfig(Config):
     """Fields every model family shares. ``input_shape``, ``value_range`` and ``num_classes``

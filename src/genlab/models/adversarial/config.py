@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from genlab.config import ModelConfig
+from genlab.config import ModelConfig, check_conv_input, check_layer_sizes
 from genlab.errors import GenlabError
 from genlab.models.adversarial.losses import GENERATOR_LOSSES
 
@@ -72,9 +72,7 @@ class AdversarialConfig(ModelConfig):
                                    ("discriminator_norm", self.discriminator_norm, NORMALIZATIONS)):
             if value not in known:
                 raise GenlabError(f"{name} must be one of {', '.join(known)}, got {value!r}")
-        units = self.hidden_units if self.arch == "dense" else self.filters
-        if not units or any(u <= 0 for u in units):
-            raise GenlabError(f"{'hidden_units' if self.arch == 'dense' else 'filters'} must be positive, got {units!r}")
+        check_layer_sizes(self.arch, self.hidden_units, self.filters)
         if self.kernel_size <= 0:
             raise GenlabError(f"kernel_size must be > 0, got {self.kernel_size}")
         if not 0.0 <= self.dropout < 1.0:
@@ -88,15 +86,7 @@ class AdversarialConfig(ModelConfig):
         if self.coverage_samples <= 0:
             raise GenlabError(f"coverage_samples must be > 0, got {self.coverage_samples}")
         if self.arch == "conv":
-            if len(self.input_shape) != 3:
-                raise GenlabError(f"conv arch needs images (H, W, C), got input_shape {self.input_shape!r}")
-            factor = 2 ** len(self.filters)
-            height, width = self.input_shape[:2]
-            if height % factor or width % factor:
-                raise GenlabError(
-                    f"conv arch with {len(self.filters)} stride-2 layers needs height and width divisible by "
-                    f"{factor}, got {height}x{width}; use fewer --filters or --arch dense"
-                )
+            check_conv_input(self.input_shape, self.filters)
 
 
 @dataclasses.dataclass

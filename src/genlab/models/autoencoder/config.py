@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from genlab.config import ModelConfig
+from genlab.config import ModelConfig, check_conv_input, check_layer_sizes
 from genlab.errors import GenlabError
 from genlab.layers.noise import parse_noise
 
@@ -62,16 +62,6 @@ class AutoencoderConfig(ModelConfig):
                 raise GenlabError(f"a pretrained encoder needs images with 1 or 3 channels, got input_shape {self.input_shape!r}")
             if self.backbone_size < 32:
                 raise GenlabError(f"backbone_size must be >= 32, got {self.backbone_size}")
-        units = self.hidden_units if self.arch == "dense" else self.filters
-        if not units or any(u <= 0 for u in units):
-            raise GenlabError(f"{'hidden_units' if self.arch == 'dense' else 'filters'} must be positive, got {units!r}")
+        check_layer_sizes(self.arch, self.hidden_units, self.filters)
         if self.arch == "conv":
-            if len(self.input_shape) != 3:
-                raise GenlabError(f"conv arch needs images (H, W, C), got input_shape {self.input_shape!r}")
-            factor = 2 ** len(self.filters)
-            height, width = self.input_shape[:2]
-            if height % factor or width % factor:
-                raise GenlabError(
-                    f"conv arch with {len(self.filters)} stride-2 layers needs height and width divisible by "
-                    f"{factor}, got {height}x{width}; use fewer --filters or --arch dense"
-                )
+            check_conv_input(self.input_shape, self.filters)

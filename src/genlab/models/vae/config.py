@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from genlab.config import ModelConfig
+from genlab.config import ModelConfig, check_conv_input, check_layer_sizes
 from genlab.errors import GenlabError
 
 ARCHITECTURES = ("dense", "conv")
@@ -60,19 +60,9 @@ class VAEConfig(ModelConfig):
             raise GenlabError(f"free_bits must be >= 0, got {self.free_bits!r}")
         if self.iw_samples < 1:
             raise GenlabError(f"iw_samples must be >= 1, got {self.iw_samples!r}")
-        units = self.hidden_units if self.arch == "dense" else self.filters
-        if not units or any(u <= 0 for u in units):
-            raise GenlabError(f"{'hidden_units' if self.arch == 'dense' else 'filters'} must be positive, got {units!r}")
+        check_layer_sizes(self.arch, self.hidden_units, self.filters)
         if self.arch == "conv":
-            if len(self.input_shape) != 3:
-                raise GenlabError(f"conv arch needs images (H, W, C), got input_shape {self.input_shape!r}")
-            factor = 2 ** len(self.filters)
-            height, width = self.input_shape[:2]
-            if height % factor or width % factor:
-                raise GenlabError(
-                    f"conv arch with {len(self.filters)} stride-2 layers needs height and width divisible by "
-                    f"{factor}, got {height}x{width}; use fewer --filters or --arch dense"
-                )
+            check_conv_input(self.input_shape, self.filters)
 
 
 @dataclasses.dataclass
