@@ -22,7 +22,8 @@ def scale_images(images: np.ndarray, value_range: tuple[float, float]) -> np.nda
 def to_uint8(images: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
     """Inverse of :func:`scale_images`, clipping to the range first."""
     low, high = value_range
-    unit = (np.clip(np.asarray(images, dtype=np.float32), low, high) - low) / (high - low)
+    images = np.nan_to_num(np.asarray(images, dtype=np.float32), nan=low)  # a diverged model's NaN shows as black
+    unit = (np.clip(images, low, high) - low) / (high - low)
     return np.round(unit * 255.0).astype(np.uint8)
 
 
