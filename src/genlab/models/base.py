@@ -19,7 +19,9 @@ config (``self.config``) and registered with :func:`genlab.registry.register_mod
 
 Generator families (VAE, GANs, StyleGAN) also implement :meth:`decode_latents` and set
 ``is_generator = True``; :meth:`sample_latents` and :meth:`generate` then work unchanged,
-and ``genlab sample`` / ``genlab interpolate`` use only these three methods. Conditional
+and ``genlab sample`` / ``genlab interpolate`` use only these three methods (plus
+``encode_latents(images, labels=None)`` where a family can encode, so that interpolation
+starts from test images). Conditional
 families set ``is_conditional = True`` and take integer ``labels`` (checked with
 :meth:`check_labels`, which raises GenlabError for a wrong shape or an out-of-range class).
 """
