@@ -201,6 +201,12 @@ def _check_positive(name: str, value: float, allow_zero: bool = False) -> None:
         raise GenlabError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
 
 
+def check_choice(name: str, value: object, choices) -> None:
+    """``value`` must be one of ``choices``; the error names the field, the choices and the value."""
+    if value not in choices:
+        raise GenlabError(f"{name} must be one of {', '.join(map(str, choices))}, got {value!r}")
+
+
 def check_layer_sizes(arch: str, hidden_units: tuple[int, ...], filters: tuple[int, ...]) -> None:
     """The dense arch's hidden sizes or the conv arch's filters must be non-empty and positive."""
     units = hidden_units if arch == "dense" else filters
@@ -300,8 +306,7 @@ class TrainConfig(Config):
         _check_positive("learning_rate", self.learning_rate)
         _check_positive("steps_per_execution", self.steps_per_execution)
         _check_positive("checkpoints_to_keep", self.checkpoints_to_keep)
-        if self.precision not in PRECISIONS:
-            raise GenlabError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        check_choice("precision", self.precision, PRECISIONS)
 
 
 @dataclasses.dataclass

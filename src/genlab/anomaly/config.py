@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from genlab.config import ModelConfig, TrainConfig
+from genlab.config import ModelConfig, TrainConfig, check_choice
 from genlab.data.tabular import IMPUTE_CHOICES, LOG_CHOICES, SCALINGS
 from genlab.errors import GenlabError
 
@@ -62,8 +62,7 @@ class DetectorConfig(ModelConfig):
             raise GenlabError(f"the detector reads rows of features: input_shape must be (n,), got {self.input_shape!r}")
         if not self.hidden_units or any(u <= 0 for u in self.hidden_units):
             raise GenlabError(f"hidden_units must be positive, got {self.hidden_units!r}")
-        if self.score not in SCORES:
-            raise GenlabError(f"score must be one of {', '.join(SCORES)}, got {self.score!r}")
+        check_choice("score", self.score, SCORES)
         if not 0.0 < self.contamination <= 0.5:
             raise GenlabError(f"contamination must be in (0, 0.5], got {self.contamination!r}")
         for name in ("max_fpr", "target_recall"):
@@ -77,12 +76,9 @@ class DetectorConfig(ModelConfig):
         if self.threshold_method != "contamination" and self.validation_fraction == 0.0:
             raise GenlabError(f"--{self.threshold_method.replace('_', '-')} chooses the threshold on a validation split: "
                               f"validation_fraction must be > 0")
-        if self.impute not in IMPUTE_CHOICES:
-            raise GenlabError(f"impute must be one of {', '.join(IMPUTE_CHOICES)}, got {self.impute!r}")
-        if self.log_transform not in LOG_CHOICES:
-            raise GenlabError(f"log_transform must be one of {', '.join(LOG_CHOICES)}, got {self.log_transform!r}")
-        if self.scaling not in SCALINGS:
-            raise GenlabError(f"scaling must be one of {', '.join(SCALINGS)}, got {self.scaling!r}")
+        check_choice("impute", self.impute, IMPUTE_CHOICES)
+        check_choice("log_transform", self.log_transform, LOG_CHOICES)
+        check_choice("scaling", self.scaling, SCALINGS)
         if self.top_features < 0:
             raise GenlabError(f"top_features must be >= 0, got {self.top_features!r}")
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-from genlab.config import Config
+from genlab.config import Config, check_choice
 from genlab.errors import GenlabError
 from genlab.transfer.callbacks import GradualUnfreezing, SourceDomainEvaluation, gradual_stages
 from genlab.transfer.freezing import (
@@ -69,8 +69,7 @@ class TransferPlan(Config):
     source_eval: int = 0
 
     def validate(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise GenlabError(f"strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
+        check_choice("strategy", self.strategy, STRATEGIES)
         parse_spec(self.freeze)
         parse_spec(self.reinit)
         parse_unfreeze(self.unfreeze)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from genlab.config import ModelConfig, check_conv_input, check_layer_sizes
+from genlab.config import ModelConfig, check_choice, check_conv_input, check_layer_sizes
 from genlab.errors import GenlabError
 from genlab.models.adversarial.losses import GENERATOR_LOSSES
 
@@ -102,7 +102,6 @@ class MinimaxConfig(AdversarialConfig):
 
     def validate(self) -> None:
         super().validate()
-        if self.loss not in GENERATOR_LOSSES:
-            raise GenlabError(f"loss must be one of {', '.join(GENERATOR_LOSSES)}, got {self.loss!r}")
+        check_choice("loss", self.loss, GENERATOR_LOSSES)
         if not 0.0 <= self.label_smoothing < 0.5:
             raise GenlabError(f"label_smoothing must be in [0, 0.5), got {self.label_smoothing}")

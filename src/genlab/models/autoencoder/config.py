@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from genlab.config import ModelConfig, check_conv_input, check_layer_sizes
+from genlab.config import ModelConfig, check_choice, check_conv_input, check_layer_sizes
 from genlab.errors import GenlabError
 from genlab.layers.noise import parse_noise
 
@@ -43,10 +43,8 @@ class AutoencoderConfig(ModelConfig):
 
     def validate(self) -> None:
         super().validate()
-        if self.arch not in ARCHITECTURES:
-            raise GenlabError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
-        if self.loss not in LOSSES:
-            raise GenlabError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        check_choice("arch", self.arch, ARCHITECTURES)
+        check_choice("loss", self.loss, LOSSES)
         if self.output_activation not in OUTPUT_ACTIVATIONS:
             raise GenlabError(f"output_activation must be one of {', '.join(OUTPUT_ACTIVATIONS)}, "
                               f"got {self.output_activation!r}")

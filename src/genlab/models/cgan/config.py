@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from genlab.config import check_choice
 from genlab.errors import GenlabError
 from genlab.models.adversarial.config import MinimaxConfig, with_default
 
@@ -32,7 +33,6 @@ class CGANConfig(MinimaxConfig):
                 f"cgan needs labelled data with at least 2 classes, got num_classes {self.num_classes} "
                 f"(the data has no labels); use a labelled source such as mnist, or folder:PATH with one sub-folder per class"
             )
-        if self.condition not in CONDITIONS:
-            raise GenlabError(f"condition must be one of {', '.join(CONDITIONS)}, got {self.condition!r}")
+        check_choice("condition", self.condition, CONDITIONS)
         if self.label_dim <= 0:
             raise GenlabError(f"label_dim must be > 0, got {self.label_dim}")

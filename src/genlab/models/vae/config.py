@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from genlab.config import ModelConfig, check_conv_input, check_layer_sizes
+from genlab.config import ModelConfig, check_choice, check_conv_input, check_layer_sizes
 from genlab.errors import GenlabError
 
 ARCHITECTURES = ("dense", "conv")
@@ -44,12 +44,9 @@ class VAEConfig(ModelConfig):
 
     def validate(self) -> None:
         super().validate()
-        if self.arch not in ARCHITECTURES:
-            raise GenlabError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
-        if self.loss not in LOSSES:
-            raise GenlabError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
-        if self.binarize not in BINARIZATIONS:
-            raise GenlabError(f"binarize must be one of {', '.join(BINARIZATIONS)}, got {self.binarize!r}")
+        check_choice("arch", self.arch, ARCHITECTURES)
+        check_choice("loss", self.loss, LOSSES)
+        check_choice("binarize", self.binarize, BINARIZATIONS)
         if self.value_range != (0.0, 1.0):
             raise GenlabError(f"VAEs work on data in [0, 1] (sigmoid output), got value_range {self.value_range!r}")
         if self.beta < 0:
