@@ -285,6 +285,8 @@ class DataConfig(Config):
 
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+#: tf.distribute strategies of ``--distribute`` (see :mod:`genlab.distribute`)
+DISTRIBUTE = ("none", "mirrored", "multi-worker")
 
 
 @dataclasses.dataclass
@@ -299,6 +301,7 @@ class TrainConfig(Config):
     deterministic: bool = False
     precision: str = "float32"
     checkpoints_to_keep: int = 2
+    distribute: str = "none"
 
     def validate(self) -> None:
         _check_positive("epochs", self.epochs)
@@ -307,6 +310,7 @@ class TrainConfig(Config):
         _check_positive("steps_per_execution", self.steps_per_execution)
         _check_positive("checkpoints_to_keep", self.checkpoints_to_keep)
         check_choice("precision", self.precision, PRECISIONS)
+        check_choice("distribute", self.distribute, DISTRIBUTE)
 
 
 @dataclasses.dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import platform
+import shutil
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -23,6 +24,7 @@ from genlab.data.pairs import (
     ImagePairs, cropped_shape, load_image_pairs, preview_images, training_batches, validation_batches,
 )
 from genlab.data.sources import ImageData, load_image_data
+from genlab.distribute import is_chief, make_strategy, worker_scratch_directory
 from genlab.errors import GenlabError
 from genlab.registry import get_family
 from genlab.runs import (
@@ -124,6 +126,9 @@ def train(
     family_name = get_family(family).name
     values = dict(model or {})
     seed = int(values.get("seed", 0))
+    strategy = make_strategy(train_config.distribute)  # first: multi-worker must start before other TF work
+    if not is_chief(strategy):  # only the chief writes the run; other workers write a scratch copy
+        out = Path(worker_scratch_directory()) / "run"
     image_data = load_training_data(family_name, data_config, seed)
     model_config = _model_config_for_data(family_name, values, image_data, data_config.crop_size)
     run_config = RunConfig(family=family_name, model=model_config, data=data_config, train=train_config)
@@ -141,7 +146,7 @@ def train(
         **(metadata or {}),
     )
     return _fit(run, run_config, image_data, resume=False, verbose=verbose, callbacks=callbacks,
-                prepare_model=prepare_model)
+                prepare_model=prepare_model, strategy=strategy, scratch=not is_chief(strategy))
 
 
 def resume(
@@ -166,6 +171,7 @@ def resume(
     run_config = run.load_config()
     if epochs is not None:
         run_config = dataclasses.replace(run_config, train=run_config.train.replace(epochs=epochs))
+    strategy = make_strategy(run_config.train.distribute)
     image_data = load_training_data(run_config.family, run_config.data, run_config.model.seed)
     fingerprint = run.metadata().get("data", {}).get("fingerprint")
     if cropped_shape(image_data.image_shape, run_config.data.crop_size) != tuple(run_config.model.input_shape):
@@ -175,22 +181,31 @@ def resume(
         )
     if fingerprint and fingerprint != image_data.fingerprint():
         print(f"warning: data {run_config.data.source!r} differs from what this run started with", file=sys.stderr)
+    if not is_chief(strategy):  # read the chief's checkpoint, write a scratch copy
+        scratch = RunDir(Path(worker_scratch_directory()) / "run")
+        shutil.copytree(run.path, scratch.path)
+        run = scratch
     if epochs is not None:
         run.save_config(run_config)
     return _fit(run, run_config, image_data, resume=True, verbose=verbose, callbacks=callbacks,
-                prepare_model=prepare_model)
+                prepare_model=prepare_model, strategy=strategy, scratch=not is_chief(strategy))
 
 
 def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: bool, verbose, callbacks,
-         prepare_model: PrepareModel | None = None) -> RunDir:
+         prepare_model: PrepareModel | None = None, strategy: tf.distribute.Strategy | None = None,
+         scratch: bool = False) -> RunDir:
+    """Build the model under ``strategy`` and run ``fit``; ``scratch``: ``run`` is a non-chief
+    worker's temporary copy, deleted when training ends."""
     family = get_family(config.family)
     seed = config.model.seed
     configure_execution(config.train, seed)
+    strategy = strategy or tf.distribute.get_strategy()
     try:
-        model = family.model_class(config.model)
-        model.compile_for_training(config.train)
-        model.build_optimizers()
-        prepared_callbacks = list(prepare_model(model, run, resume)) if prepare_model else []
+        with strategy.scope():  # variables (model, optimizers, metrics) mirrored across replicas
+            model = family.model_class(config.model)
+            model.compile_for_training(config.train)
+            model.build_optimizers()
+            prepared_callbacks = list(prepare_model(model, run, resume)) if prepare_model else []
         history: list[dict[str, Any]] = []
         initial_epoch = 0
         if resume:
@@ -245,3 +260,5 @@ def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: b
         return run
     finally:
         keras.mixed_precision.set_global_policy("float32")
+        if scratch:
+            shutil.rmtree(run.path.parent, ignore_errors=True)

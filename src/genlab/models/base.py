@@ -34,6 +34,7 @@ import keras
 import numpy as np
 
 from genlab.config import ModelConfig, TrainConfig
+from genlab.distribute import scale_for_gradients
 from genlab.errors import GenlabError
 
 
@@ -143,6 +144,14 @@ class GenerativeModel(keras.Model):
     def training_callbacks(self, train: TrainConfig) -> list[keras.callbacks.Callback]:
         """Callbacks the family needs during ``fit`` (learning-rate decay, training phases); none by default."""
         return []
+
+    @staticmethod
+    def gradient_loss(optimizer: keras.optimizers.Optimizer, loss):
+        """The loss a ``train_step`` differentiates for ``optimizer``: divided by the number of
+        replicas under ``tf.distribute`` (whose optimizers sum the replicas' gradients, see
+        :mod:`genlab.distribute`), then multiplied by the dynamic loss scale under
+        ``mixed_float16`` (a no-op for other optimizers; ``apply`` divides it out again)."""
+        return optimizer.scale_loss(scale_for_gradients(loss))
 
     def optimizers(self) -> dict[str, keras.optimizers.Optimizer]:
         """Named optimizers whose state a checkpoint must carry."""

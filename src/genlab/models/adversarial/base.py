@@ -29,6 +29,7 @@ import tensorflow as tf
 from keras import ops
 
 from genlab.config import TrainConfig
+from genlab.distribute import replica_random_normal, replicas_in_sync
 from genlab.errors import GenlabError
 from genlab.models.adversarial.losses import discriminator_loss, generator_loss, global_norm
 from genlab.models.base import GenerativeModel
@@ -148,16 +149,20 @@ class AdversarialModel(GenerativeModel):
         return list(self.trackers)
 
     def noise(self, batch_size):
-        """z ~ N(0, I), drawn from the model's seed generator (reproducible, resumable)."""
-        return keras.random.normal((batch_size, self.config.latent_dim), seed=self.seed_generator)
+        """z ~ N(0, I), drawn from the model's seed generator (reproducible, resumable); under
+        tf.distribute, this replica's rows of the global batch's draw (see genlab.distribute)."""
+        return replica_random_normal((batch_size, self.config.latent_dim), self.seed_generator)
 
     def apply_gradients(self, optimizer, tape, loss, variables):
-        """One optimizer step on ``loss``; returns the global norm of its (unscaled) gradient."""
-        scale = optimizer.dynamic_scale if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else None
-        gradients = tape.gradient(loss, variables, output_gradients=None if scale is None else ops.cast(scale, loss.dtype))
+        """One optimizer step on ``loss``; returns the global norm of this replica's gradient of the loss
+        (loss scaling and the division by the number of replicas taken out again)."""
+        scaled = self.gradient_loss(optimizer, loss)  # loss / replicas (* dynamic scale under mixed_float16)
+        gradients = tape.gradient(scaled, variables)
         optimizer.apply(gradients, variables)
-        norm = global_norm(gradients)
-        return norm if scale is None else norm / ops.cast(scale, norm.dtype)
+        norm = global_norm(gradients) * replicas_in_sync()
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            norm = norm / ops.cast(optimizer.dynamic_scale, norm.dtype)
+        return norm
 
     def update_generator_average(self) -> None:
         if self.generator_ema is not None:

@@ -102,7 +102,7 @@ class Autoencoder(GenerativeModel):
         with tf.GradientTape() as tape:
             reconstruction = self(inputs, training=True)  # X^ = g_phi(f_theta(X~))
             loss = self.loss_fn(images, reconstruction)  # L(X, X^): target is the clean X
-            scaled_loss = self.optimizer.scale_loss(loss)
+            scaled_loss = self.gradient_loss(self.optimizer, loss)
         gradients = tape.gradient(scaled_loss, self.trainable_variables)
         self.optimizer.apply(gradients, self.trainable_variables)
         return self._update_metrics(images, reconstruction, loss)

@@ -68,7 +68,7 @@ class Classifier(GenerativeModel):
         with tf.GradientTape() as tape:
             logits = self(images, training=True)
             loss = self._loss(labels, logits)
-            scaled_loss = self.optimizer.scale_loss(loss)
+            scaled_loss = self.gradient_loss(self.optimizer, loss)
         gradients = tape.gradient(scaled_loss, self.trainable_variables)
         self.optimizer.apply(gradients, self.trainable_variables)
         return self._step_metrics(labels, logits, loss)

@@ -119,7 +119,7 @@ class CycleGAN(ImageToImageModel):
         real_a, real_b = data
         with tf.GradientTape() as tape:
             generator_loss, adversarial, cycle, identity, fake_a, fake_b = self._generator_losses(real_a, real_b, True)
-            scaled = self.generator_optimizer.scale_loss(generator_loss)
+            scaled = self.gradient_loss(self.generator_optimizer, generator_loss)
         variables = self.generator_variables()
         self.generator_optimizer.apply(tape.gradient(scaled, variables), variables)
 
@@ -129,7 +129,7 @@ class CycleGAN(ImageToImageModel):
             fake_b = self.history_b.exchange(fake_b, self.seed_generator)
         with tf.GradientTape() as tape:
             discriminator_loss = self._discriminator_loss(real_a, real_b, fake_a, fake_b, True)
-            scaled = self.discriminator_optimizer.scale_loss(discriminator_loss)
+            scaled = self.gradient_loss(self.discriminator_optimizer, discriminator_loss)
         variables = self.discriminator_variables()
         self.discriminator_optimizer.apply(tape.gradient(scaled, variables), variables)
         return self.record(generator_loss=generator_loss, discriminator_loss=discriminator_loss,

@@ -84,8 +84,8 @@ class Pix2Pix(ImageToImageModel):
         real_a, real_b = data
         with tf.GradientTape(persistent=True) as tape:
             generator_loss, discriminator_loss, adversarial, l1 = self._objectives(real_a, real_b, True)
-            scaled_generator = self.generator_optimizer.scale_loss(generator_loss)
-            scaled_discriminator = self.discriminator_optimizer.scale_loss(discriminator_loss)
+            scaled_generator = self.gradient_loss(self.generator_optimizer, generator_loss)
+            scaled_discriminator = self.gradient_loss(self.discriminator_optimizer, discriminator_loss)
         for optimizer, loss, network in ((self.discriminator_optimizer, scaled_discriminator, self.discriminator),
                                          (self.generator_optimizer, scaled_generator, self.generator)):
             optimizer.apply(tape.gradient(loss, network.trainable_variables), network.trainable_variables)

@@ -151,7 +151,7 @@ class SRGAN(ImageToImageModel):
             with tf.GradientTape() as tape:
                 fake = self.generator(low, training=True)
                 mse = ops.mean(ops.square(high - fake))  # l_MSE
-                scaled = self.generator_optimizer.scale_loss(mse)
+                scaled = self.gradient_loss(self.generator_optimizer, mse)
             variables = self.generator.trainable_variables
             self.generator_optimizer.apply(tape.gradient(scaled, variables), variables)
             return mse, zero, mse, zero, zero
@@ -165,8 +165,8 @@ class SRGAN(ImageToImageModel):
                 content = self._content_loss(high, fake)  # l_X
                 adversarial_loss = binary_cross_entropy(self.discriminator(fake, training=True), 1.0)  # -log D(G(I_LR))
                 generator_loss = content + self.config.adversarial_weight * adversarial_loss  # l_SR = l_X + 1e-3 l_Gen
-                scaled_discriminator = self.discriminator_optimizer.scale_loss(discriminator_loss)
-                scaled_generator = self.generator_optimizer.scale_loss(generator_loss)
+                scaled_discriminator = self.gradient_loss(self.discriminator_optimizer, discriminator_loss)
+                scaled_generator = self.gradient_loss(self.generator_optimizer, generator_loss)
             for tape, optimizer, loss, network in (
                 (discriminator_tape, self.discriminator_optimizer, scaled_discriminator, self.discriminator),
                 (generator_tape, self.generator_optimizer, scaled_generator, self.generator),

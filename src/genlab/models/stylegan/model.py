@@ -38,9 +38,10 @@ import tensorflow as tf
 from keras import ops
 
 from genlab.config import TrainConfig
+from genlab.distribute import replica_random_normal
 from genlab.errors import GenlabError
 from genlab.layers.augment import diff_augment, parse_policy
-from genlab.models.base import GenerativeModel
+from genlab.models.base import GenerativeModel, loss_scaled
 from genlab.models.stylegan.config import StyleGANConfig
 from genlab.models.stylegan.networks import build_discriminator, build_mapping, build_synthesis, num_styles
 from genlab.registry import register_model
@@ -135,8 +136,8 @@ class StyleGAN(GenerativeModel):
         def adam(name):
             return keras.optimizers.Adam(train.learning_rate, beta_1=0.0, beta_2=0.99, epsilon=1e-8, name=name)
 
-        self.g_optimizer = adam("generator_adam")
-        self.d_optimizer = adam("discriminator_adam")
+        self.g_optimizer = loss_scaled(adam("generator_adam"))  # dynamic loss scaling under mixed_float16
+        self.d_optimizer = loss_scaled(adam("discriminator_adam"))
         self.compile(optimizer=self.g_optimizer, steps_per_execution=train.steps_per_execution,
                      jit_compile=train.jit_compile)
 
@@ -167,11 +168,11 @@ class StyleGAN(GenerativeModel):
     # training ---------------------------------------------------------------------------------
     def _random_styles(self, batch, training: bool):
         """Per-layer styles for a batch, with style mixing regularization when training."""
-        z = keras.random.normal((batch, self.config.latent_dim), seed=self.seed_generator)
+        z = replica_random_normal((batch, self.config.latent_dim), self.seed_generator)
         w = self.mapping(z, training=training)
         if not training or self.config.style_mixing <= 0:
             return broadcast_styles(w, self.num_layers)
-        w_second = self.mapping(keras.random.normal((batch, self.config.latent_dim), seed=self.seed_generator),
+        w_second = self.mapping(replica_random_normal((batch, self.config.latent_dim), self.seed_generator),
                                 training=training)
         crossover = keras.random.randint((batch,), 1, self.num_layers, seed=self.seed_generator)
         mixed = keras.random.uniform((batch,), seed=self.seed_generator) < self.config.style_mixing
@@ -192,7 +193,7 @@ class StyleGAN(GenerativeModel):
             input_gradients = inner.gradient(logits, real)  # d(sum_b D(x_b)) / dx: per-image gradients
             penalty = ops.mean(ops.sum(ops.square(input_gradients), axis=(1, 2, 3)))  # E||grad_x D(x)||^2
             loss = penalty * (self.config.r1_gamma / 2.0) * self.config.r1_interval
-        gradients = outer.gradient(loss, variables)  # None for weights the penalty ignores (last bias)
+        gradients = outer.gradient(self.gradient_loss(self.d_optimizer, loss), variables)  # None for weights the penalty ignores (last bias)
         return [penalty] + [ops.zeros_like(v) if g is None else g for g, v in zip(gradients, variables)]
 
     def train_step(self, data):
@@ -209,7 +210,7 @@ class StyleGAN(GenerativeModel):
             fake_logits = ops.cast(self.discriminator(self._augment(fake), training=True), "float32")
             real_logits = ops.cast(self.discriminator(real_augmented, training=True), "float32")
             d_loss = ops.mean(ops.softplus(fake_logits)) + ops.mean(ops.softplus(-real_logits))
-        d_gradients = tape.gradient(d_loss, d_variables)
+        d_gradients = tape.gradient(self.gradient_loss(self.d_optimizer, d_loss), d_variables)
         if self.config.r1_gamma > 0:
             due = ops.equal(self.d_optimizer.iterations % self.config.r1_interval, 0)
             penalty, *r1_gradients = tf.cond(
@@ -225,7 +226,7 @@ class StyleGAN(GenerativeModel):
             fake = self.synthesis(self._random_styles(batch, training=True), training=True)
             g_logits = ops.cast(self.discriminator(self._augment(fake), training=True), "float32")
             g_loss = ops.mean(ops.softplus(-g_logits))
-        self.g_optimizer.apply(tape.gradient(g_loss, g_variables), g_variables)
+        self.g_optimizer.apply(tape.gradient(self.gradient_loss(self.g_optimizer, g_loss), g_variables), g_variables)
         self._update_ema()
         return self._update_metrics(d_loss, g_loss, real_logits, fake_logits)
 

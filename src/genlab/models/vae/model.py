@@ -135,7 +135,7 @@ class VAE(GenerativeModel):
         images = self._binarize(images)
         with tf.GradientTape() as tape:
             loss, reconstruction, kl = self._objective(images, labels, training=True)
-            scaled_loss = self.optimizer.scale_loss(loss)
+            scaled_loss = self.gradient_loss(self.optimizer, loss)
         gradients = tape.gradient(scaled_loss, self.trainable_variables)
         self.optimizer.apply(gradients, self.trainable_variables)
         return self._update_metrics(loss, reconstruction, kl)

@@ -21,6 +21,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from genlab.distribute import replica_random_uniform
 from genlab.models.adversarial.base import AdversarialModel
 from genlab.models.adversarial.losses import critic_loss, gradient_penalty, wasserstein_estimate, wasserstein_generator_loss
 from genlab.models.wgan.config import WGANConfig, WGANGPConfig
@@ -129,7 +130,7 @@ class WGANGP(WGAN):
 
     def critic_penalty(self, real, fake):
         shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
-        alpha = keras.random.uniform(shape, seed=self.seed_generator)  # alpha ~ U(0, 1), one per example
+        alpha = replica_random_uniform(shape, self.seed_generator)  # alpha ~ U(0, 1), one per example
         critic = lambda images: self.discriminator(images, training=True)  # noqa: E731
         penalty, norm = gradient_penalty(critic, real, fake, alpha)  # E[(||grad_x^ f(x^)||_2 - 1)^2]
         return self.config.gp_weight * penalty, {"gradient_penalty": penalty, "gp_grad_norm": norm}
