@@ -119,3 +119,22 @@ def replica_random_normal(shape, seed, dtype: str = "float32"):
 def replica_random_uniform(shape, seed, dtype: str = "float32"):
     """``keras.random.uniform(shape)`` in [0, 1) for one replica's rows of the global batch."""
     return _replica_rows(lambda full: keras.random.uniform(full, seed=seed, dtype=dtype), tuple(shape), dtype)
+
+
+def is_multi_worker(strategy: tf.distribute.Strategy) -> bool:
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+
+
+def give_logs_a_batch_axis(model: keras.Model) -> None:
+    """Make ``model``'s train and test steps return each log value shaped (1,).
+
+    Under ``MultiWorkerMirroredStrategy``, Keras 3 averages the step's logs across workers with
+    ``strategy.reduce("MEAN", value, axis=0)``, which needs a leading axis that scalar logs lack.
+    """
+    for name in ("train_step", "test_step"):
+        step = getattr(model, name)
+
+        def with_axis(data, step=step):
+            return {key: keras.ops.reshape(value, (1,)) for key, value in step(data).items()}
+
+        object.__setattr__(model, name, with_axis)

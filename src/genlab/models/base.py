@@ -132,6 +132,16 @@ class GenerativeModel(keras.Model):
     def build(self, input_shape: Any = None) -> None:  # noqa: D102 - Keras hook
         self.build_all()
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):  # noqa: D401 - Keras hook
+        """Keras' first-batch symbolic build, skipped when every layer and optimizer is built already
+        (genlab builds them before ``fit``): Keras would first average a distributed batch across
+        replicas in eager mode, which ``MultiWorkerMirroredStrategy`` refuses."""
+        if all(network.built for network in self.networks().values()) and all(
+                optimizer.built for optimizer in self.optimizers().values()):
+            self.built = True
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
     # optimizers ---------------------------------------------------------------------------
     def compile_for_training(self, train: TrainConfig) -> None:
         """Create the optimizer(s) and compile. Families with several optimizers override this."""

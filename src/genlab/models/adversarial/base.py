@@ -154,15 +154,18 @@ class AdversarialModel(GenerativeModel):
         return replica_random_normal((batch_size, self.config.latent_dim), self.seed_generator)
 
     def apply_gradients(self, optimizer, tape, loss, variables):
-        """One optimizer step on ``loss``; returns the global norm of this replica's gradient of the loss
-        (loss scaling and the division by the number of replicas taken out again)."""
-        scaled = self.gradient_loss(optimizer, loss)  # loss / replicas (* dynamic scale under mixed_float16)
-        gradients = tape.gradient(scaled, variables)
-        optimizer.apply(gradients, variables)
-        norm = global_norm(gradients) * replicas_in_sync()
+        """One optimizer step on ``loss`` (recorded by ``tape``, which may be closed already); returns
+        the global norm of the gradient of ``loss`` on this replica's rows.
+
+        The gradient is taken of ``loss * factor`` through ``output_gradients``, factor = 1 / replicas
+        (tf.distribute sums the replicas' gradients) times the dynamic loss scale under mixed_float16.
+        """
+        factor = ops.cast(1.0 / replicas_in_sync(), loss.dtype)
         if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-            norm = norm / ops.cast(optimizer.dynamic_scale, norm.dtype)
-        return norm
+            factor = factor * ops.cast(optimizer.dynamic_scale, loss.dtype)
+        gradients = tape.gradient(loss, variables, output_gradients=ops.ones_like(loss) * factor)
+        optimizer.apply(gradients, variables)
+        return global_norm(gradients) / ops.cast(factor, "float32")
 
     def update_generator_average(self) -> None:
         if self.generator_ema is not None:

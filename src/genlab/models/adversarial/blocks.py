@@ -38,7 +38,7 @@ def spectrally_normalized(layer: layers.Layer, spectral_norm: bool, name: str) -
 
 def _normalize(x, kind: str, name: str):
     if kind == "batch":
-        return layers.BatchNormalization(name=f"{name}_bn")(x)
+        return layers.BatchNormalization(synchronized=True, name=f"{name}_bn")(x)  # moments all-reduced across replicas
     if kind == "layer":
         axes = list(range(1, len(x.shape)))  # over the whole example (C, H, W), as in WGAN-GP
         return layers.LayerNormalization(axis=axes, name=f"{name}_ln")(x)

@@ -36,15 +36,15 @@ def srresnet_generator(channels: int, scale: int, filters: int, residual_blocks:
     for i in range(residual_blocks):
         y = layers.Conv2D(filters, 3, padding="same", name=f"residual_{i}_conv_1")(x)
         if batch_norm:
-            y = layers.BatchNormalization(name=f"residual_{i}_norm_1")(y)
+            y = layers.BatchNormalization(synchronized=True, name=f"residual_{i}_norm_1")(y)
         y = _prelu(f"residual_{i}_prelu")(y)
         y = layers.Conv2D(filters, 3, padding="same", name=f"residual_{i}_conv_2")(y)
         if batch_norm:
-            y = layers.BatchNormalization(name=f"residual_{i}_norm_2")(y)
+            y = layers.BatchNormalization(synchronized=True, name=f"residual_{i}_norm_2")(y)
         x = layers.Add(name=f"residual_{i}_add")([x, y])
     x = layers.Conv2D(filters, 3, padding="same", name="trunk_conv")(x)
     if batch_norm:
-        x = layers.BatchNormalization(name="trunk_norm")(x)
+        x = layers.BatchNormalization(synchronized=True, name="trunk_norm")(x)
     x = layers.Add(name="trunk_add")([stem, x])  # long skip connection
     for i in range(int(math.log2(scale))):
         x = layers.Conv2D(filters * 4, 3, padding="same", name=f"upsample_{i}_conv")(x)
@@ -67,7 +67,7 @@ def discriminator(channels: int, filters: int) -> keras.Model:
     x = layers.LeakyReLU(0.2, name="block_0_leaky_relu")(x)
     for i, (factor, stride) in enumerate([(1, 2), (2, 1), (2, 2), (4, 1), (4, 2), (8, 1), (8, 2)], start=1):
         x = layers.Conv2D(filters * factor, 3, strides=stride, padding="same", name=f"block_{i}_conv")(x)
-        x = layers.BatchNormalization(name=f"block_{i}_norm")(x)
+        x = layers.BatchNormalization(synchronized=True, name=f"block_{i}_norm")(x)
         x = layers.LeakyReLU(0.2, name=f"block_{i}_leaky_relu")(x)
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dense(filters * 16, name="dense")(x)

@@ -21,7 +21,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from genlab.distribute import replica_random_uniform
+from genlab.distribute import replica_random_uniform, replicas_in_sync
 from genlab.models.adversarial.base import AdversarialModel
 from genlab.models.adversarial.losses import critic_loss, gradient_penalty, wasserstein_estimate, wasserstein_generator_loss
 from genlab.models.wgan.config import WGANConfig, WGANGPConfig
@@ -65,9 +65,28 @@ class WGAN(AdversarialModel):
     # training ------------------------------------------------------------------------------
     def train_step(self, data):
         real, labels = data
-        batch_size = ops.shape(real)[0]
-        # 1. critic: ascend E[f(x)] - E[f(G(z))] on a new real batch (G fixed)
-        fake = self.generator(self.noise(batch_size), training=True)  # G(z), z ~ N(0, I)
+        steps = self.config.critic_steps
+        if steps > 1 and replicas_in_sync() > 1:
+            # tf.distribute cannot apply an optimizer inside tf.cond (a merge_call), so with several
+            # replicas one step runs all n_critic critic updates, each on its own slice of the
+            # batch, then the generator update: Algorithm 1 with m = batch / n_critic per update
+            size = ops.shape(real)[0] // steps
+            for i in range(steps):
+                self.critic_step(real[i * size : (i + 1) * size])
+            self.generator_step(size)
+            return self.record()
+        self.critic_step(real)
+        # 2. generator: descend -E[f(G(z))], once every critic_steps critic updates
+        if steps == 1:
+            self.generator_step(ops.shape(real)[0])
+        else:
+            due = ops.equal(self.d_optimizer.iterations % steps, 0)
+            tf.cond(due, lambda: self.generator_step(ops.shape(real)[0]), lambda: ops.zeros(()))
+        return self.record()
+
+    def critic_step(self, real):
+        """1. critic: ascend E[f(x)] - E[f(G(z))] on a new real batch (G fixed)."""
+        fake = self.generator(self.noise(ops.shape(real)[0]), training=True)  # G(z), z ~ N(0, I)
         with tf.GradientTape() as tape:
             real_scores = self.discriminator(real, training=True)  # f(x)
             fake_scores = self.discriminator(fake, training=True)  # f(G(z))
@@ -77,13 +96,6 @@ class WGAN(AdversarialModel):
         self.after_critic_update()  # WGAN: keep f in a compact weight space, so it stays K-Lipschitz
         self.record(d_loss=d_loss, wasserstein=wasserstein_estimate(real_scores, fake_scores),
                     d_real=ops.mean(real_scores), d_fake=ops.mean(fake_scores), d_grad_norm=d_norm, **penalty_logs)
-        # 2. generator: descend -E[f(G(z))], once every critic_steps critic updates
-        if self.config.critic_steps == 1:
-            self.generator_step(batch_size)
-        else:
-            due = ops.equal(self.d_optimizer.iterations % self.config.critic_steps, 0)
-            tf.cond(due, lambda: self.generator_step(batch_size), lambda: ops.zeros(()))
-        return self.record()
 
     def generator_step(self, batch_size):
         with tf.GradientTape() as tape:
