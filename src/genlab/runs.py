@@ -8,6 +8,7 @@ Layout of a run directory::
     weights/NAME.weights.h5   one file per sub-network (encoder, decoder, generator, ...)
     model.keras          the whole model, loadable with keras.saving.load_model(safe_mode=True)
     checkpoints/epoch-NNNNN/state.npz + state.json, checkpoints/latest.json
+                         (epoch-NNNNN-step-NNNNNN: saved mid-epoch by Ctrl-C)
     samples/             per-epoch preview grids; plots/ loss curves; logs/ TensorBoard
 
 Every file is written atomically (temporary name in the same folder, then ``os.replace``),
@@ -254,55 +255,77 @@ class RunDir:
         write_json(self.metrics_path, metrics)
 
     # checkpoints --------------------------------------------------------------------------
-    def save_checkpoint(self, model, epoch: int, keep: int = 2) -> Path:
-        """Save model variables, optimizer state and RNG state after ``epoch`` epochs."""
+    def save_checkpoint(self, model, epoch: int, keep: int = 2, step: int = 0) -> Path:
+        """Save model variables, optimizer state and RNG state after ``epoch`` finished epochs
+        and ``step`` steps of the next one.
+
+        ``step > 0`` is a mid-epoch checkpoint (Ctrl-C, :mod:`genlab.callbacks.interrupt`), kept in
+        ``epoch-NNNNN-step-NNNNNN``; it does not count towards ``keep`` and is deleted as soon as a
+        later checkpoint is saved. Of the end-of-epoch checkpoints the latest ``keep`` stay.
+        """
         state = model.training_state()
-        final = self.checkpoints_dir / f"epoch-{epoch:05d}"
+        final = self.checkpoints_dir / (f"epoch-{epoch:05d}" + (f"-step-{step:06d}" if step else ""))
         with atomic_path(final) as temporary:
             temporary.mkdir(parents=True)
             with open(temporary / "state.npz", "wb") as handle:
                 np.savez(handle, **state)
                 handle.flush()
                 os.fsync(handle.fileno())
-            write_json(temporary / "state.json", {"epoch": epoch, "saved": now(), "family": model.family})
+            write_json(temporary / "state.json", {"epoch": epoch, "step": step, "saved": now(), "family": model.family})
             if final.exists():
                 shutil.rmtree(final)
-        write_json(self.checkpoints_dir / "latest.json", {"epoch": epoch, "path": final.name})
-        for old in sorted(self.checkpoints_dir.glob("epoch-*"))[:-keep]:
+        write_json(self.checkpoints_dir / "latest.json", {"epoch": epoch, "step": step, "path": final.name})
+        folders = sorted(self.checkpoints_dir.glob("epoch-*"))
+        superseded = [folder for folder in folders if "-step-" in folder.name and folder != final]
+        whole_epochs = [folder for folder in folders if "-step-" not in folder.name]
+        for old in superseded + whole_epochs[:-keep]:
             shutil.rmtree(old, ignore_errors=True)
         return final
 
-    def latest_checkpoint(self) -> tuple[int, Path] | None:
+    def latest_checkpoint_position(self) -> tuple[int, int, Path] | None:
+        """``(epochs finished, steps done in the next epoch, folder)`` of the newest complete
+        checkpoint, or None. Checkpoints written before mid-epoch saving existed have step 0."""
         pointer = self.checkpoints_dir / "latest.json"
         candidates = []
         if pointer.is_file():
             try:
                 latest = json.loads(pointer.read_text("utf-8"))
                 candidates.append(self.checkpoints_dir / latest["path"])
-            except (json.JSONDecodeError, KeyError, UnicodeDecodeError):
+            except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
                 pass
         candidates += sorted(self.checkpoints_dir.glob("epoch-*"), reverse=True)
         for folder in candidates:
             if (folder / "state.npz").is_file() and (folder / "state.json").is_file():
                 try:
-                    return int(json.loads((folder / "state.json").read_text("utf-8"))["epoch"]), folder
-                except (json.JSONDecodeError, KeyError, ValueError, UnicodeDecodeError):
+                    saved = json.loads((folder / "state.json").read_text("utf-8"))
+                    return int(saved["epoch"]), int(saved.get("step", 0)), folder
+                except (json.JSONDecodeError, KeyError, TypeError, ValueError, UnicodeDecodeError):
                     continue
         return None
 
-    def restore_checkpoint(self, model) -> int:
-        """Load the latest checkpoint into a built model; return the number of finished epochs."""
-        found = self.latest_checkpoint()
+    def latest_checkpoint(self) -> tuple[int, Path] | None:
+        """``(epochs finished, folder)`` of the newest complete checkpoint, or None."""
+        found = self.latest_checkpoint_position()
+        return None if found is None else (found[0], found[2])
+
+    def restore_checkpoint_position(self, model) -> tuple[int, int]:
+        """Load the latest checkpoint into a built model; return ``(epochs finished, steps done
+        in the next epoch)``: the step is 0 except for a checkpoint saved mid-epoch by Ctrl-C."""
+        found = self.latest_checkpoint_position()
         if found is None:
             raise GenlabError(f"run {str(self.path)!r} has no complete checkpoint to resume from")
-        epoch, folder = found
+        epoch, step, folder = found
         try:
             with np.load(folder / "state.npz", allow_pickle=False) as archive:
                 state = {key: archive[key] for key in archive.files}
         except Exception as error:  # noqa: BLE001
             raise GenlabError(f"checkpoint {str(folder)!r} cannot be read: {error}") from None
         model.restore_training_state(state)
-        return epoch
+        return epoch, step
+
+    def restore_checkpoint(self, model) -> int:
+        """Load the latest checkpoint into a built model; return the number of finished epochs."""
+        return self.restore_checkpoint_position(model)[0]
 
     # final weights ----------------------------------------------------------------------
     def save_weights(self, model) -> None:

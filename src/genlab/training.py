@@ -18,7 +18,9 @@ from typing import Any, Callable, Sequence
 import keras
 import tensorflow as tf
 
-from genlab.callbacks import NanGuard, RunCheckpoint, SampleGrid, TrainingDiverged
+from genlab.callbacks import (
+    NanGuard, RunCheckpoint, SampleGrid, StopOnInterrupt, TrainingDiverged, TrainingInterrupted, sigint_requests_stop,
+)
 from genlab.config import DataConfig, RunConfig, TrainConfig
 from genlab.data.pairs import (
     ImagePairs, cropped_shape, load_image_pairs, preview_images, training_batches, validation_batches,
@@ -207,9 +209,9 @@ def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: b
             model.build_optimizers()
             prepared_callbacks = list(prepare_model(model, run, resume)) if prepare_model else []
         history: list[dict[str, Any]] = []
-        initial_epoch = 0
+        initial_epoch, skip_steps = 0, 0
         if resume:
-            initial_epoch = run.restore_checkpoint(model)
+            initial_epoch, skip_steps = run.restore_checkpoint_position(model)  # skip_steps > 0: saved mid-epoch
             history = [row for row in run.history() if int(row.get("epoch", 0)) <= initial_epoch]
         if initial_epoch >= config.train.epochs:
             raise GenlabError(
@@ -217,46 +219,68 @@ def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: b
                 f"pass a larger --epochs to continue it"
             )
         crop_size, value_range = config.data.crop_size, config.model.value_range
-        dataset, steps = training_batches(
-            data, config.train.batch_size, seed, initial_epoch, config.train.epochs, value_range, crop_size,
-        )
-        validation = validation_batches(data, config.train.batch_size, value_range, crop_size, VALIDATION_LIMIT)
+        batch_size, epochs = config.train.batch_size, config.train.epochs
+        validation = validation_batches(data, batch_size, value_range, crop_size, VALIDATION_LIMIT)
         preview, preview_labels = preview_images(data, PREVIEW_COUNT, value_range, crop_size)
         guard = NanGuard(family.model_class.divergence_hint, family.model_class.divergence_limit)
+        interrupt = StopOnInterrupt(run, keep=config.train.checkpoints_to_keep, guard=guard)
         run_callbacks = [
             guard,
             *prepared_callbacks,
             *model.training_callbacks(config.train),  # before the checkpoint: they may add logs to history
-            RunCheckpoint(run, history, keep=config.train.checkpoints_to_keep, guard=guard),
-            SampleGrid(run.samples_dir, preview, preview_labels, config.model.value_range),
+            RunCheckpoint(run, history, keep=config.train.checkpoints_to_keep, guard=guard, interrupt=interrupt),
+            SampleGrid(run.samples_dir, preview, preview_labels, config.model.value_range, interrupt=interrupt),
             keras.callbacks.TensorBoard(log_dir=str(run.logs_dir), write_graph=False, profile_batch=0),
             *callbacks,
+            interrupt,  # last: it saves the state every other callback's batch end has left
         ]
+        # A checkpoint saved by Ctrl-C mid-epoch: first the rest of that epoch (its first
+        # skip_steps batches skipped, the same batches otherwise), then the later epochs, each a fit.
+        segments = [(initial_epoch, initial_epoch + 1, skip_steps), (initial_epoch + 1, epochs, 0)] if skip_steps \
+            else [(initial_epoch, epochs, 0)]
         run.update_metadata(status=STATUS_RUNNING, resumed_from_epoch=initial_epoch if resume else None,
-                            pid=os.getpid(), host=platform.node())
+                            resumed_from_step=skip_steps if resume else None, pid=os.getpid(), host=platform.node())
+        steps = None
         try:
-            model.fit(
-                dataset,
-                epochs=config.train.epochs,
-                initial_epoch=initial_epoch,
-                steps_per_epoch=steps,
-                validation_data=validation,
-                callbacks=run_callbacks,
-                verbose=_verbosity(verbose),
-                shuffle=False,
-            )
-        except KeyboardInterrupt:
-            done = run.latest_checkpoint()
-            run.update_metadata(status=STATUS_INTERRUPTED, epochs_done=done[0] if done else 0)
-            raise
+            with sigint_requests_stop(interrupt.request_stop):
+                for first, last, skip in segments:
+                    if first >= last:
+                        break
+                    dataset, steps = training_batches(
+                        data, batch_size, seed, first, last, value_range, crop_size, first_epoch_skip_steps=skip,
+                    )
+                    interrupt.resuming_at(first, skip)
+                    model.fit(
+                        dataset,
+                        epochs=last,
+                        initial_epoch=first,
+                        steps_per_epoch=steps - skip,
+                        validation_data=validation,
+                        callbacks=run_callbacks,
+                        verbose=_verbosity(verbose),
+                        shuffle=False,
+                    )
+                    if model.stop_training:  # Ctrl-C, the NaN guard, or a user's callback (early stopping)
+                        break
+        except KeyboardInterrupt:  # a second Ctrl-C: stopped at once, the latest complete checkpoint stays
+            found = run.latest_checkpoint_position()
+            epochs_done, steps_done, folder = found if found else (0, 0, None)
+            run.update_metadata(status=STATUS_INTERRUPTED, epochs_done=epochs_done, steps_done_in_epoch=steps_done)
+            raise TrainingInterrupted(run.path, family.name, epochs_done, steps_done, folder, steps) from None
+        if not guard.message and interrupt.stopped_at is not None and interrupt.stopped_at[0] < epochs:
+            epochs_done, steps_done = interrupt.stopped_at
+            run.update_metadata(status=STATUS_INTERRUPTED, epochs_done=epochs_done, steps_done_in_epoch=steps_done)
+            raise TrainingInterrupted(run.path, family.name, epochs_done, steps_done, interrupt.checkpoint,
+                                      interrupt.steps_per_epoch)
         done = run.latest_checkpoint()
         epochs_done = done[0] if done else 0
         if guard.message:
-            run.update_metadata(status=STATUS_DIVERGED, epochs_done=epochs_done, divergence=guard.message)
+            run.update_metadata(status=STATUS_DIVERGED, epochs_done=epochs_done, steps_done_in_epoch=0,
+                                divergence=guard.message)
             raise TrainingDiverged(guard.message)
         run.save_weights(model)
         run.save_model_file(model)
-        run.update_metadata(status=STATUS_FINISHED, epochs_done=epochs_done, finished=now())
+        run.update_metadata(status=STATUS_FINISHED, epochs_done=epochs_done, steps_done_in_epoch=0, finished=now())
         return run
     finally:
         keras.mixed_precision.set_global_policy("float32")

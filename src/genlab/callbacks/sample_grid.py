@@ -13,15 +13,20 @@ from genlab.plots.grids import save_image_grid
 
 
 class SampleGrid(keras.callbacks.Callback):
-    def __init__(self, folder: Path, images: np.ndarray, labels: np.ndarray, value_range, every: int = 1):
+    """``interrupt``: a :class:`~genlab.callbacks.interrupt.StopOnInterrupt`; an epoch cut short
+    by Ctrl-C gets no grid (its resumed run draws it when the epoch really ends)."""
+
+    def __init__(self, folder: Path, images: np.ndarray, labels: np.ndarray, value_range, every: int = 1,
+                 interrupt=None):
         super().__init__()
+        self.interrupt = interrupt
         self.folder = Path(folder)
         self.images, self.labels = images, labels
         self.value_range = value_range
         self.every = max(1, every)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if (epoch + 1) % self.every:
+        if (epoch + 1) % self.every or (self.interrupt is not None and self.interrupt.partial_epoch):
             return
         rows = self.model.preview(self.images, self.labels)
         save_image_grid(self.folder / f"epoch_{epoch + 1:05d}.png", rows, self.value_range)

@@ -1,9 +1,13 @@
 """``genlab train FAMILY``: flags come from the family's config dataclass, plus the shared
-data and training flags. ``--resume RUN`` continues an interrupted run exactly."""
+data and training flags. ``--resume RUN`` continues an interrupted run exactly.
+
+Ctrl-C saves a checkpoint after the current step and exits with code 130, printing one line
+with the checkpoint and the ``--resume`` command (no traceback)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from genlab.cli.common import add_dataclass_flags, given, require
 from genlab.config import DataConfig, TrainConfig, apply_overrides, read_config_file
@@ -50,6 +54,16 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from genlab.callbacks.interrupt import TrainingInterrupted
+
+    try:
+        return _train(args)
+    except TrainingInterrupted as interruption:
+        print(f"genlab: {interruption}", file=sys.stderr)
+        return 130
+
+
+def _train(args: argparse.Namespace) -> int:
     from genlab import training
 
     model_values = given(args, args.model_names)

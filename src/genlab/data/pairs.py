@@ -8,7 +8,8 @@
   :func:`genlab.data.pipeline.epoch_batches`: batches ``(a, b)`` for pairs, ``(images, labels)``
   for one source; with ``crop_size`` every example is a random square crop (the same window
   in A and B when paired). Order and crops are stateless functions of (seed, epoch, step), so
-  a resumed run sees exactly the batches of an uninterrupted one.
+  a resumed run sees exactly the batches of an uninterrupted one, also when it resumes mid-epoch
+  (``first_epoch_skip_steps``: the interrupted epoch without the batches already trained on).
 * :func:`validation_batches` and :func:`preview_images` use centre crops of the test split.
 """
 
@@ -20,7 +21,7 @@ import hashlib
 import numpy as np
 import tensorflow as tf
 
-from genlab.data.pipeline import epoch_batches, eval_batches, scale_images
+from genlab.data.pipeline import check_skip_steps, epoch_batches, eval_batches, scale_images
 from genlab.data.sources import ImageData, load_image_data
 from genlab.errors import GenlabError
 
@@ -95,15 +96,19 @@ def center_crops(images: np.ndarray, crop_size: int | None) -> np.ndarray:
 
 
 def training_batches(data, batch_size: int, seed: int, first_epoch: int, last_epoch: int,
-                     value_range, crop_size: int | None = None) -> tuple[tf.data.Dataset, int]:
+                     value_range, crop_size: int | None = None,
+                     first_epoch_skip_steps: int = 0) -> tuple[tf.data.Dataset, int]:
     """Batches for epochs ``first_epoch .. last_epoch - 1`` and the steps per epoch (see module docstring).
 
     One source without crops goes through :func:`epoch_batches` unchanged. Unpaired domains of
     different sizes are both drawn ``max(N_A, N_B)`` times per epoch (the smaller one repeats).
+    The first ``first_epoch_skip_steps`` batches of ``first_epoch`` are left out (a resume
+    mid-epoch); the later batches keep their crop positions; ``steps`` stays the full count.
     """
     pairs = isinstance(data, ImagePairs)
     if not pairs and crop_size is None:
-        return epoch_batches(data.x_train, data.y_train, batch_size, seed, first_epoch, last_epoch, value_range)
+        return epoch_batches(data.x_train, data.y_train, batch_size, seed, first_epoch, last_epoch, value_range,
+                             first_epoch_skip_steps)
     first = data.a if pairs else data
     count_a = len(first.x_train)
     count_b = len(data.b.x_train) if pairs else count_a
@@ -111,6 +116,7 @@ def training_batches(data, batch_size: int, seed: int, first_epoch: int, last_ep
     if batch_size > count:
         raise GenlabError(f"batch_size {batch_size} is larger than the {count} training examples; lower --batch-size")
     steps = count // batch_size
+    check_skip_steps(first_epoch_skip_steps, steps)
     low, high = float(value_range[0]), float(value_range[1])
     images_a = tf.constant(first.x_train)
     images_b = tf.constant(data.b.x_train) if pairs else None
@@ -146,6 +152,7 @@ def training_batches(data, batch_size: int, seed: int, first_epoch: int, last_ep
     dataset = (
         tf.data.Dataset.range(first_epoch, last_epoch)
         .flat_map(epoch_indices)
+        .skip(first_epoch_skip_steps)  # (position, indices): later batches keep their crop seeds
         .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         .prefetch(tf.data.AUTOTUNE)
     )

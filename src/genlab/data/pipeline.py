@@ -2,7 +2,8 @@
 
 Shuffling is *stateless*: epoch ``e`` visits the images in the order given by the seed pair
 ``(seed, e)``. A run resumed at epoch ``e`` therefore sees exactly the batches an
-uninterrupted run would, which is what makes ``--resume`` exact.
+uninterrupted run would, which is what makes ``--resume`` exact; a run stopped mid-epoch by
+Ctrl-C resumes with ``first_epoch_skip_steps``: the same epoch without the batches it trained on.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ def to_uint8(images: np.ndarray, value_range: tuple[float, float]) -> np.ndarray
     return np.round(unit * 255.0).astype(np.uint8)
 
 
+def check_skip_steps(skip_steps: int, steps: int) -> None:
+    """A mid-epoch resume point must lie inside the epoch: 0 <= skip < steps per epoch."""
+    if not 0 <= skip_steps < steps:
+        raise GenlabError(
+            f"cannot resume {skip_steps} steps into an epoch of {steps} steps; "
+            f"the data or --batch-size changed since the checkpoint was saved"
+        )
+
+
 def epoch_batches(
     images: np.ndarray,
     labels: np.ndarray | None,
@@ -35,17 +45,20 @@ def epoch_batches(
     first_epoch: int,
     last_epoch: int,
     value_range: tuple[float, float],
+    first_epoch_skip_steps: int = 0,
 ) -> tuple[tf.data.Dataset, int]:
     """Batches ``(images, labels)`` for epochs ``first_epoch .. last_epoch - 1`` and the steps per epoch.
 
     Images stay uint8 until the batch is gathered and are scaled to ``value_range`` inside the
     pipeline; labels are int32 (zeros when the data has none). Incomplete last batches are
-    dropped, so every step sees ``batch_size`` examples.
+    dropped, so every step sees ``batch_size`` examples. The first ``first_epoch_skip_steps``
+    batches of ``first_epoch`` are left out (a resume mid-epoch); ``steps`` stays the full count.
     """
     count = len(images)
     if batch_size > count:
         raise GenlabError(f"batch_size {batch_size} is larger than the {count} training examples; lower --batch-size")
     steps = count // batch_size
+    check_skip_steps(first_epoch_skip_steps, steps)
     images_tensor = tf.constant(images)
     labels_tensor = tf.constant(np.zeros(count, np.int32) if labels is None else labels.astype(np.int32))
     low, high = float(value_range[0]), float(value_range[1])
@@ -63,6 +76,7 @@ def epoch_batches(
     dataset = (
         tf.data.Dataset.range(first_epoch, last_epoch)
         .flat_map(epoch_indices)
+        .skip(first_epoch_skip_steps)  # index batches only: the skipped images are never gathered
         .map(gather, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         .prefetch(tf.data.AUTOTUNE)
     )
