@@ -26,7 +26,7 @@ from genlab.data.pairs import (
     ImagePairs, cropped_shape, load_image_pairs, preview_images, training_batches, validation_batches,
 )
 from genlab.data.sources import ImageData, load_image_data
-from genlab.distribute import is_chief, make_strategy, worker_scratch_directory
+from genlab.distribute import give_logs_a_batch_axis, is_chief, is_multi_worker, make_strategy, worker_scratch_directory
 from genlab.errors import GenlabError
 from genlab.registry import get_family
 from genlab.runs import (
@@ -129,6 +129,7 @@ def train(
     values = dict(model or {})
     seed = int(values.get("seed", 0))
     strategy = make_strategy(train_config.distribute)  # first: multi-worker must start before other TF work
+    chief_out = out
     if not is_chief(strategy):  # only the chief writes the run; other workers write a scratch copy
         out = Path(worker_scratch_directory()) / "run"
     image_data = load_training_data(family_name, data_config, seed)
@@ -147,8 +148,9 @@ def train(
         epochs_done=0,
         **(metadata or {}),
     )
-    return _fit(run, run_config, image_data, resume=False, verbose=verbose, callbacks=callbacks,
-                prepare_model=prepare_model, strategy=strategy, scratch=not is_chief(strategy))
+    finished = _fit(run, run_config, image_data, resume=False, verbose=verbose, callbacks=callbacks,
+                    prepare_model=prepare_model, strategy=strategy, scratch=not is_chief(strategy))
+    return finished if is_chief(strategy) else RunDir(chief_out)
 
 
 def resume(
@@ -183,14 +185,15 @@ def resume(
         )
     if fingerprint and fingerprint != image_data.fingerprint():
         print(f"warning: data {run_config.data.source!r} differs from what this run started with", file=sys.stderr)
+    chief_run = run
     if not is_chief(strategy):  # read the chief's checkpoint, write a scratch copy
-        scratch = RunDir(Path(worker_scratch_directory()) / "run")
-        shutil.copytree(run.path, scratch.path)
-        run = scratch
+        run = RunDir(Path(worker_scratch_directory()) / "run")
+        shutil.copytree(chief_run.path, run.path)
     if epochs is not None:
         run.save_config(run_config)
-    return _fit(run, run_config, image_data, resume=True, verbose=verbose, callbacks=callbacks,
-                prepare_model=prepare_model, strategy=strategy, scratch=not is_chief(strategy))
+    finished = _fit(run, run_config, image_data, resume=True, verbose=verbose, callbacks=callbacks,
+                    prepare_model=prepare_model, strategy=strategy, scratch=not is_chief(strategy))
+    return finished if is_chief(strategy) else chief_run
 
 
 def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: bool, verbose, callbacks,
@@ -208,6 +211,8 @@ def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: b
             model.compile_for_training(config.train)
             model.build_optimizers()
             prepared_callbacks = list(prepare_model(model, run, resume)) if prepare_model else []
+        if is_multi_worker(strategy):
+            give_logs_a_batch_axis(model)
         history: list[dict[str, Any]] = []
         initial_epoch, skip_steps = 0, 0
         if resume:

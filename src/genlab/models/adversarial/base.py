@@ -161,11 +161,15 @@ class AdversarialModel(GenerativeModel):
         (tf.distribute sums the replicas' gradients) times the dynamic loss scale under mixed_float16.
         """
         factor = ops.cast(1.0 / replicas_in_sync(), loss.dtype)
-        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+        if scaled:
             factor = factor * ops.cast(optimizer.dynamic_scale, loss.dtype)
         gradients = tape.gradient(loss, variables, output_gradients=ops.ones_like(loss) * factor)
         optimizer.apply(gradients, variables)
-        return global_norm(gradients) / ops.cast(factor, "float32")
+        norm = global_norm(gradients) / ops.cast(factor, "float32")
+        if scaled:  # a step skipped by dynamic loss scaling (overflow at this scale) reports 0, not inf
+            norm = ops.where(ops.isfinite(norm), norm, 0.0)
+        return norm
 
     def update_generator_average(self) -> None:
         if self.generator_ema is not None:

@@ -191,9 +191,11 @@ class StyleGAN(GenerativeModel):
                 inner.watch(real)
                 logits = self.discriminator(real, training=True)
             input_gradients = inner.gradient(logits, real)  # d(sum_b D(x_b)) / dx: per-image gradients
+            input_gradients = ops.cast(input_gradients, "float32")
             penalty = ops.mean(ops.sum(ops.square(input_gradients), axis=(1, 2, 3)))  # E||grad_x D(x)||^2
             loss = penalty * (self.config.r1_gamma / 2.0) * self.config.r1_interval
-        gradients = outer.gradient(self.gradient_loss(self.d_optimizer, loss), variables)  # None for weights the penalty ignores (last bias)
+            loss = self.gradient_loss(self.d_optimizer, loss)  # / replicas (* loss scale)
+        gradients = outer.gradient(loss, variables)  # None for weights the penalty ignores (last bias)
         return [penalty] + [ops.zeros_like(v) if g is None else g for g, v in zip(gradients, variables)]
 
     def train_step(self, data):
@@ -210,7 +212,9 @@ class StyleGAN(GenerativeModel):
             fake_logits = ops.cast(self.discriminator(self._augment(fake), training=True), "float32")
             real_logits = ops.cast(self.discriminator(real_augmented, training=True), "float32")
             d_loss = ops.mean(ops.softplus(fake_logits)) + ops.mean(ops.softplus(-real_logits))
-        d_gradients = tape.gradient(self.gradient_loss(self.d_optimizer, d_loss), d_variables)
+            scaled_d_loss = self.gradient_loss(self.d_optimizer, d_loss)  # / replicas (* loss scale)
+        d_gradients = tape.gradient(scaled_d_loss, d_variables)
+        d_gradients = [ops.zeros_like(v) if g is None else g for g, v in zip(d_gradients, d_variables)]
         if self.config.r1_gamma > 0:
             due = ops.equal(self.d_optimizer.iterations % self.config.r1_interval, 0)
             penalty, *r1_gradients = tf.cond(
@@ -226,7 +230,12 @@ class StyleGAN(GenerativeModel):
             fake = self.synthesis(self._random_styles(batch, training=True), training=True)
             g_logits = ops.cast(self.discriminator(self._augment(fake), training=True), "float32")
             g_loss = ops.mean(ops.softplus(-g_logits))
-        self.g_optimizer.apply(tape.gradient(self.gradient_loss(self.g_optimizer, g_loss), g_variables), g_variables)
+            scaled_g_loss = self.gradient_loss(self.g_optimizer, g_loss)  # / replicas (* loss scale)
+        g_gradients = tape.gradient(scaled_g_loss, g_variables)
+        # zeros for weights this loss does not reach (what Adam does with them anyway; the
+        # loss-scaling optimizer of mixed_float16 refuses None)
+        g_gradients = [ops.zeros_like(v) if g is None else g for g, v in zip(g_gradients, g_variables)]
+        self.g_optimizer.apply(g_gradients, g_variables)
         self._update_ema()
         return self._update_metrics(d_loss, g_loss, real_logits, fake_logits)
 

@@ -1,0 +1,56 @@
+"""Mixed precision (``--precision mixed_float16 | mixed_bfloat16``) in every family's custom train_step.
+
+Under both policies layers compute in 16 bits and keep float32 weights; under ``mixed_float16``
+each optimizer is wrapped for dynamic loss scaling (the loss is multiplied by the scale before
+differentiating, the gradients divided by it before the update, steps that overflow skipped).
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from genlab.config import TrainConfig
+from genlab.registry import get_family
+
+SHAPE = {"stylegan": [16, 16, 3], "cyclegan": [16, 16, 3], "pix2pix": [16, 16, 3]}
+CASES = [(family, "mixed_float16") for family in ("autoencoder", "wgan-gp", "stylegan", "cyclegan")]
+CASES += [(family, "mixed_bfloat16") for family in ("vae", "dcgan", "pix2pix")]
+
+
+@pytest.fixture(autouse=True)
+def restore_policy():
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("family, policy", CASES)
+def test_one_mixed_precision_step_keeps_float32_weights_and_finite_losses(family, policy):
+    keras.utils.set_random_seed(0)
+    keras.mixed_precision.set_global_policy(policy)
+    spec = get_family(family)
+    shape = SHAPE.get(family, [8, 8, 1])
+    values = {"input_shape": shape, "num_classes": 2}
+    if spec.model_class.data_sources == 2:
+        values["target_shape"] = shape
+    model = spec.model_class(spec.config_class.from_dict(values))
+    model.compile_for_training(TrainConfig(batch_size=4))
+    model.build_optimizers()
+    images = np.random.default_rng(0).uniform(-1, 1, (8, *shape)).astype("float32")
+    second = images if spec.model_class.data_sources == 2 else np.zeros(8, "int32")
+    targets = model.optimizer_targets()
+    before = {name: [np.array(v) for v in variables] for name, variables in targets.items()}
+    logs = model.fit(tf.data.Dataset.from_tensor_slices((images, second)).batch(4), epochs=2, verbose=0).history
+
+    assert {v.dtype for v in model.trainable_variables} == {"float32"}
+    assert all(np.isfinite(values[-1]) for name, values in logs.items() if "loss" in name), logs
+    for name, optimizer in model.optimizers().items():
+        moved = any(not np.array_equal(a, np.array(b)) for a, b in zip(before[name], targets[name]))
+        if policy == "mixed_float16":
+            assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+            # each step either updated the weights or was skipped for overflow, lowering the scale
+            assert moved or float(optimizer.dynamic_scale.numpy()) < 2.0**15, name
+        else:
+            assert moved, name
