@@ -1,8 +1,9 @@
 """Training on several devices or machines with ``tf.distribute`` (``--distribute``).
 
 * ``none``: TensorFlow's default strategy (one device).
-* ``mirrored``: :class:`tf.distribute.MirroredStrategy`, one replica per local GPU (or the
-  logical CPU devices configured before TensorFlow starts), gradients summed by all-reduce.
+* ``mirrored``: :class:`tf.distribute.MirroredStrategy`, one replica per local GPU, gradients
+  summed by all-reduce. Without a GPU, ``GENLAB_CPU_REPLICAS=N`` splits the CPU into N logical
+  devices, one replica each (for testing a setup; one CPU replica already uses every core).
 * ``multi-worker``: :class:`tf.distribute.MultiWorkerMirroredStrategy` over the machines named
   in the ``TF_CONFIG`` environment variable (the usual TensorFlow cluster description); every
   worker runs the same command, the chief (worker 0) writes the run directory.
@@ -44,6 +45,7 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
     if name == "none":
         return tf.distribute.get_strategy()
     if name == "mirrored":
+        _split_cpu_if_asked()
         return tf.distribute.MirroredStrategy()
     if name == "multi-worker":
         cluster = _cluster_spec()
@@ -54,6 +56,25 @@ def make_strategy(name: str) -> tf.distribute.Strategy:
             )
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise GenlabError(f"unknown --distribute {name!r}; expected one of none, mirrored, multi-worker")
+
+
+def _split_cpu_if_asked() -> None:
+    text = os.environ.get("GENLAB_CPU_REPLICAS")
+    if not text or tf.config.list_physical_devices("GPU"):
+        return
+    try:
+        replicas = int(text)
+    except ValueError:
+        raise GenlabError(f"GENLAB_CPU_REPLICAS must be a whole number, got {text!r}") from None
+    if replicas < 1:
+        raise GenlabError(f"GENLAB_CPU_REPLICAS must be >= 1, got {replicas}")
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    if len(tf.config.get_logical_device_configuration(cpu) or []) == replicas:
+        return
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * replicas)
+    except RuntimeError:
+        raise GenlabError("GENLAB_CPU_REPLICAS must be set before TensorFlow starts (a new process)") from None
 
 
 def _cluster_spec() -> dict[str, Any] | None:

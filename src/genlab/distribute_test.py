@@ -133,3 +133,28 @@ def test_two_workers_on_localhost_train_one_epoch_and_only_the_chief_writes(tmp_
     assert json.loads((out / "metadata.json").read_text())["status"] == "finished"
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith("genlab-worker-")]
     assert leftovers == []  # the worker's scratch copy is gone
+
+
+def test_cli_trains_a_dcgan_on_two_cpu_replicas_and_resumes(tmp_path: Path):
+    """``genlab train dcgan --distribute mirrored`` end to end, the CPU split in two replicas."""
+    out = tmp_path / "run"
+    env = {**os.environ, "GENLAB_CPU_REPLICAS": "2", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    base = [sys.executable, "-m", "genlab.cli.main", "train", "dcgan"]
+    first = subprocess.run(base + ["--data", "digits", "--limit", "128", "--epochs", "1", "--batch-size", "32",
+                                   "--latent-dim", "8", "--distribute", "mirrored", "--quiet", "--out", str(out)],
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    second = subprocess.run(base + ["--resume", str(out), "--epochs", "2", "--quiet"],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr[-3000:]
+    config = json.loads((out / "config.json").read_text())
+    assert config["train"]["distribute"] == "mirrored"
+    assert json.loads((out / "metadata.json").read_text())["distribute"] == {"strategy": "mirrored", "replicas": 2}
+    history = (out / "history.csv").read_text().splitlines()
+    assert len(history) == 3 and all("nan" not in row for row in history)
+
+
+def test_cpu_replicas_must_be_a_positive_number(monkeypatch):
+    monkeypatch.setenv("GENLAB_CPU_REPLICAS", "two")
+    with pytest.raises(GenlabError, match="GENLAB_CPU_REPLICAS must be a whole number, got 'two'"):
+        make_strategy("mirrored")

@@ -244,7 +244,8 @@ def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: b
         segments = [(initial_epoch, initial_epoch + 1, skip_steps), (initial_epoch + 1, epochs, 0)] if skip_steps \
             else [(initial_epoch, epochs, 0)]
         run.update_metadata(status=STATUS_RUNNING, resumed_from_epoch=initial_epoch if resume else None,
-                            resumed_from_step=skip_steps if resume else None, pid=os.getpid(), host=platform.node())
+                            resumed_from_step=skip_steps if resume else None, pid=os.getpid(), host=platform.node(),
+                            distribute={"strategy": config.train.distribute, "replicas": strategy.num_replicas_in_sync})
         steps = None
         try:
             with sigint_requests_stop(interrupt.request_stop):
