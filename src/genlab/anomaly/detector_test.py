@@ -3,6 +3,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from genlab.anomaly import AnomalyDetector
+from genlab.anomaly import detector as detector_module
 from genlab.anomaly.detector import stratified_split
 from genlab.data.tabular import synthetic_table
 from genlab.errors import GenlabError
@@ -146,3 +147,38 @@ def test_standard_scaling_uses_a_linear_autoencoder(train_table, tmp_path):
     rows = np.random.default_rng(0).normal(size=(4, 6)).astype("float32")
     check_family(lambda: Autoencoder(detector.model_.config), (rows, np.zeros(4, "int32")),
                  lambda m: m.reconstruct(rows), tmp_path)
+
+
+def test_scores_do_not_depend_on_the_batch_or_the_input_type(detector, test_table, monkeypatch):
+    scores = detector.decision_function(test_table)
+    features = test_table[detector.feature_names_]
+    one_by_one = np.concatenate([detector.decision_function(features.iloc[i : i + 1]) for i in range(7)])
+    np.testing.assert_array_equal(one_by_one, scores[:7])  # one traced graph whatever the batch size
+    monkeypatch.setattr(detector_module, "SCORING_BATCH", 13)  # many blocks, a short last one
+    np.testing.assert_array_equal(detector.decision_function(features.to_numpy()), scores)
+    np.testing.assert_array_equal(detector.decision_function(features.to_numpy(np.float32)),
+                                  detector.decision_function(features.astype(np.float32)))
+    contributions = detector.feature_contributions(features)
+    np.testing.assert_array_equal(contributions.mean(axis=1), scores)
+    values = features.to_numpy()
+    kept = values.copy()
+    detector.decision_function(values)
+    np.testing.assert_array_equal(values, kept)  # the caller's array is not used as work space
+    with pytest.raises(GenlabError, match=r"infinite values in the data: 'f2' at row_id 4"):
+        bad = values.copy()
+        bad[4, 2] = np.inf
+        detector.decision_function(bad)
+
+
+def test_top_feature_order_is_a_stable_descending_argsort(detector):
+    rng = np.random.default_rng(0)
+    contributions = rng.integers(0, 4, size=(500, 6)).astype(np.float64)  # many ties
+    for k in (0, 1, 3, 6, 9):
+        expected = np.argsort(-contributions, axis=1, kind="stable")[:, :k]
+        np.testing.assert_array_equal(detector.top_feature_order(contributions, k), expected)
+    contributions[3, 2] = np.nan  # not finite: the argsort path, NaN last
+    np.testing.assert_array_equal(detector.top_feature_order(contributions, 3),
+                                  np.argsort(-contributions, axis=1, kind="stable")[:, :3])
+    assert detector.top_feature_names(contributions[:2], 0) == [[], []]
+    names = detector.top_feature_names(np.array([[0.0, 5, 1, 5, 0, 0]]), 3)
+    assert names == [["f1", "f3", "f2"]]  # equal contributions keep column order

@@ -1,3 +1,4 @@
+import io
 import json
 
 import numpy as np
@@ -5,6 +6,9 @@ import pandas as pd
 import pytest
 
 from genlab.anomaly import AnomalyDetector, detect_file, evaluate_detector, train_detector
+from genlab.anomaly import workflow
+from genlab.anomaly.workflow import TopFeatureFields, _Prefetched, score_lines
+from genlab.cli import detect as cli_detect
 from genlab.data.tabular import synthetic_table
 from genlab.errors import GenlabError
 
@@ -101,3 +105,66 @@ def test_evaluation_report(run, holdout):
     assert validation["protocol"]["split"].startswith("validation") and validation["protocol"]["examples"] == 66
     assert next(iter(validation["table"].values()))["roc_auc"] == pytest.approx(
         AnomalyDetector.load(run).validation_["roc_auc"])
+
+
+def test_reading_engines_and_top_features_option_give_the_same_file(run, holdout, tmp_path):
+    pytest.importorskip("pyarrow")
+    _, path = holdout
+    written = {}
+    for engine in ("auto", "pandas"):
+        detect_file(run, f"csv:{path}", out=tmp_path / f"{engine}.csv", chunk_size=16, engine=engine)
+        written[engine] = (tmp_path / f"{engine}.csv").read_bytes()
+    assert written["auto"] == written["pandas"]
+    detect_file(run, f"csv:{path}", out=tmp_path / "plain.csv", chunk_size=1000, top_features=0)
+    plain, full = pd.read_csv(tmp_path / "plain.csv"), pd.read_csv(tmp_path / "auto.csv")
+    assert list(plain.columns) == ["row_id", "score", "flag"]
+    pd.testing.assert_frame_equal(plain, full[["row_id", "score", "flag"]])
+    with pytest.raises(GenlabError, match="engine must be one of"):
+        detect_file(run, f"csv:{path}", out=tmp_path / "x.csv", engine="polars")
+    assert cli_detect.CHUNK_SIZE == workflow.CHUNK_SIZE  # the CLI's default is the library's
+
+
+@pytest.mark.parametrize("arrow", [True, False], ids=["pyarrow", "python"])
+def test_score_lines_round_trip_scores_and_quote_names(arrow):
+    if arrow:
+        pytest.importorskip("pyarrow")
+    names = ["plain", "with,comma", 'with"quote', "V1"]
+    fields = TopFeatureFields(names)
+    order = np.array([[1, 0], [2, 3], [1, 0], [3, 0]])
+    texts, which = fields(order)
+    assert [texts[w] for w in which] == ['"with,comma;plain"', '"with""quote;V1"', '"with,comma;plain"', "V1;plain"]
+    scores = np.array([0.1, 1e-7, 123456789.123, 2.5e-12 / 3])
+    flags = scores > 1
+    lines = bytes(score_lines(7, scores, flags, texts, which, arrow=arrow))
+    table = pd.read_csv(io.BytesIO(b"row_id,score,flag,top_features\n" + lines), dtype={"score": str})
+    np.testing.assert_array_equal(table["row_id"], [7, 8, 9, 10])
+    assert [float(text) for text in table["score"]] == scores.tolist()  # digits that read back exactly
+    assert table["score"][0] == "0.1"  # the shortest such digits (%.17g would write 0.10000000000000001)
+    np.testing.assert_array_equal(table["flag"], [0, 0, 1, 0])
+    assert table["top_features"].tolist() == ["with,comma;plain", 'with"quote;V1', "with,comma;plain", "V1;plain"]
+    bare = bytes(score_lines(0, scores[:2], flags[:2], arrow=arrow))
+    assert bare.decode().endswith("\n") and [line.split(",") for line in bare.decode().splitlines()] == [
+        ["0", "0.1", "0"], ["1", "1e-7" if arrow else "1e-07", "0"]]
+    assert bytes(score_lines(0, scores[:0], flags[:0], arrow=arrow)) == b""
+
+
+def test_reader_thread_hands_over_errors_and_stops_when_left():
+    def items():
+        yield from range(3)
+        raise GenlabError("bad row")
+
+    with _Prefetched(items()) as pieces:
+        assert next(pieces) == 0
+        with pytest.raises(GenlabError, match="bad row"):
+            list(pieces)
+    produced = []
+
+    def endless():
+        while True:
+            produced.append(len(produced))
+            yield produced[-1]
+
+    prefetched = _Prefetched(endless(), depth=2)
+    with prefetched as pieces:
+        assert next(pieces) == 0
+    assert not prefetched._thread.is_alive() and len(produced) <= 5  # bounded read-ahead, stopped on exit

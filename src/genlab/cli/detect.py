@@ -6,14 +6,16 @@ above the run's threshold; top_features names the features that contribute most)
 
 from genlab.cli.common import positive_int
 
+CHUNK_SIZE = 50_000  # equal to genlab.anomaly.workflow.CHUNK_SIZE (CLI modules import the library lazily)
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("detect", help="score the rows of a CSV/Parquet table with a detector run")
     parser.add_argument("run", help="detector run directory (genlab train detector)")
     parser.add_argument("--data", required=True, help="table to score: csv:PATH or parquet:PATH")
     parser.add_argument("--out", default=None, help="scores CSV to write (default: RUN/detections.csv)")
-    parser.add_argument("--chunk-size", type=positive_int, default=100_000,
-                        help="rows read and scored at a time; bounds memory (default: 100000)")
+    parser.add_argument("--chunk-size", type=positive_int, default=CHUNK_SIZE,
+                        help=f"rows read and scored at a time; bounds memory (default: {CHUNK_SIZE})")
     parser.add_argument("--top-features", type=int, default=None,
                         help="features named per row, 0 for none (default: the run's, 3)")
     parser.add_argument("--drop", default="", help="extra columns of the table to ignore, comma-separated")

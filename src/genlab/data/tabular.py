@@ -11,6 +11,12 @@ value, an infinite value, a missing column or an extra column raises a
 (data rows counted from 0, header excluded), the same ids ``genlab detect`` writes. Missing
 values are filled with the training median only when ``impute="median"`` is asked for.
 
+Scoring reads numbers only (:meth:`TableSource.numeric_chunks`): a CSV goes through pyarrow's
+streaming reader with every feature typed float64 when pyarrow is installed, and through
+pandas' C parser otherwise. Anything pyarrow will not parse (text in a number column, a
+ragged row, odd quoting) sends the rest of the file to pandas, so the error names the same
+cells and rows either way.
+
 :class:`TabularPreprocessor` is fitted on the training normals only, then applied unchanged
 to everything scored later:
 
@@ -37,6 +43,12 @@ import pandas as pd
 from genlab.errors import GenlabError
 
 TABLE_KINDS = {"csv": ".csv", "parquet": ".parquet"}
+READ_ENGINES = ("auto", "pyarrow", "pandas")
+#: pandas' default missing-value markers, given to pyarrow too so both readers agree on them
+NA_VALUES = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+             "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+#: bytes pyarrow parses at a time (it returns one record batch per block)
+ARROW_BLOCK_BYTES = 1 << 20
 SKEW_THRESHOLD = 1.0
 IMPUTE_CHOICES = ("none", "median")
 LOG_CHOICES = ("auto", "none")
@@ -129,12 +141,87 @@ class TableSource:
         except pd.errors.ParserError as error:
             raise GenlabError(f"cannot read {str(self.path)!r} as CSV near row_id {first}: {error}") from None
 
+    def numeric_chunks(self, chunk_size: int, columns: Sequence[str], allow_missing: bool = False,
+                       where: str | None = None, engine: str = "auto") -> Iterator[tuple[int, np.ndarray]]:
+        """``(first row_id, float64 array (N, len(columns)))`` pieces of exactly ``chunk_size`` rows
+        (the last may be shorter), checked as :func:`numeric_values` checks them.
+
+        ``engine="auto"`` reads a CSV with pyarrow when it is installed and falls back to pandas
+        (from the chunk pyarrow failed on) for anything pyarrow refuses; ``"pandas"`` never uses
+        pyarrow; ``"pyarrow"`` fails without it. Parquet is read with pyarrow in any case.
+        """
+        if engine not in READ_ENGINES:
+            raise GenlabError(f"engine must be one of {', '.join(READ_ENGINES)}, got {engine!r}")
+        if chunk_size <= 0:
+            raise GenlabError(f"chunk size must be > 0, got {chunk_size}")
+        columns, where = list(columns), where or self.spec
+        resume = 0
+        if self.kind == "csv" and engine != "pandas":
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                if engine == "pyarrow":
+                    raise GenlabError("engine pyarrow needs pyarrow: pip install 'genlab[parquet]'") from None
+            else:
+                resume = yield from self._arrow_chunks(chunk_size, columns, allow_missing, where)
+                if resume is None:
+                    return
+        for first, frame in self.chunks(chunk_size, columns):
+            if first >= resume:  # rows before ``resume`` were read by pyarrow and already given out
+                yield first, numeric_values(frame, columns, first, allow_missing=allow_missing, where=where)
+
+    def _arrow_chunks(self, chunk_size: int, columns: list[str], allow_missing: bool, where: str):
+        """pyarrow's streaming CSV reader (one thread: ``genlab detect`` reads in a thread of its
+        own) cut into chunks; returns None at the end of the file, or the row_id to resume from
+        with pandas when pyarrow cannot parse what follows."""
+        import pyarrow as pa
+        import pyarrow.csv as arrow_csv
+
+        first, pending, pending_rows = 0, [], 0
+        try:
+            reader = arrow_csv.open_csv(
+                self.path, read_options=arrow_csv.ReadOptions(block_size=ARROW_BLOCK_BYTES, use_threads=False),
+                convert_options=arrow_csv.ConvertOptions(column_types={c: pa.float64() for c in columns},
+                                                         include_columns=columns, null_values=list(NA_VALUES)))
+            for batch in reader:
+                block = np.empty((batch.num_rows, len(columns)), np.float64)
+                for j, column in enumerate(batch.columns):
+                    block[:, j] = column.to_numpy(zero_copy_only=False)  # nulls become NaN
+                pending.append(block)
+                pending_rows += len(block)
+                while pending_rows >= chunk_size:
+                    values, pending = _split_rows(pending, chunk_size)
+                    pending_rows -= chunk_size
+                    yield first, check_values(values, columns, first, allow_missing, where)
+                    first += chunk_size
+        except pa.ArrowException:
+            return first
+        if pending_rows:
+            values, _ = _split_rows(pending, pending_rows)
+            yield first, check_values(values, columns, first, allow_missing, where)
+        return None
+
     def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The whole table (or the named columns)."""
         frames = [frame for _, frame in self.chunks(1_000_000, columns)]
         if not frames:
             raise GenlabError(f"{str(self.path)!r} has a header but no data rows")
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _split_rows(blocks: list[np.ndarray], count: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The first ``count`` rows of the stacked ``blocks``, and the blocks left over."""
+    taken, rest, needed = [], list(blocks), count
+    while needed:
+        block = rest.pop(0)
+        if len(block) > needed:
+            taken.append(block[:needed])
+            rest.insert(0, block[needed:])
+            needed = 0
+        else:
+            taken.append(block)
+            needed -= len(block)
+    return (taken[0] if len(taken) == 1 else np.concatenate(taken)), rest
 
 
 def _looks_numeric(name: str) -> bool:
@@ -179,7 +266,7 @@ def numeric_values(frame: pd.DataFrame, columns: Sequence[str], first_row: int =
     """The named columns as float64 (N, D); GenlabError naming the cells with text or infinities,
     and with missing values unless ``allow_missing`` (they stay NaN for the imputer)."""
     values = np.empty((len(frame), len(columns)), np.float64)
-    text, missing, infinite = [], [], []
+    text = []
     row_ids = np.arange(first_row, first_row + len(frame))
     for j, name in enumerate(columns):
         column = frame[name]
@@ -192,14 +279,26 @@ def numeric_values(frame: pd.DataFrame, columns: Sequence[str], first_row: int =
                 samples = ", ".join(repr(v) for v in column[bad].astype(str).unique()[:3])
                 text.append(f"{name!r} at {_rows(row_ids[bad])} ({samples})")
             numbers = converted.to_numpy(np.float64, na_value=np.nan)
-        empty = column.isna().to_numpy()
-        if empty.any() and not allow_missing:
-            missing.append(f"{name!r} at {_rows(row_ids[empty])}")
-        if np.isinf(numbers).any():
-            infinite.append(f"{name!r} at {_rows(row_ids[np.isinf(numbers)])}")
         values[:, j] = numbers
     if text:
         raise GenlabError(f"text in numeric column(s) of {where}: {'; '.join(text)}")
+    return check_values(values, columns, first_row, allow_missing, where)
+
+
+def check_values(values: np.ndarray, columns: Sequence[str], first_row: int = 0, allow_missing: bool = False,
+                 where: str = "the data") -> np.ndarray:
+    """``values`` (N, D float) unchanged if finite; GenlabError naming the cells that are infinite,
+    or missing (NaN) unless ``allow_missing``. One pass over the array when all is well."""
+    if np.isfinite(values).all():
+        return values
+    row_ids = np.arange(first_row, first_row + len(values))
+    missing, infinite = [], []
+    for j, name in enumerate(columns):
+        empty, endless = np.isnan(values[:, j]), np.isinf(values[:, j])
+        if empty.any() and not allow_missing:
+            missing.append(f"{name!r} at {_rows(row_ids[empty])}")
+        if endless.any():
+            infinite.append(f"{name!r} at {_rows(row_ids[endless])}")
     if infinite:
         raise GenlabError(f"infinite values in {where}: {'; '.join(infinite)}")
     if missing:
@@ -275,19 +374,28 @@ class TabularPreprocessor:
         return processor
 
     # applying -----------------------------------------------------------------------------
-    def transform_values(self, values: np.ndarray) -> np.ndarray:
-        """Raw feature values (N, D) -> standardized float32, filling NaN with medians if asked."""
-        values = np.array(values, np.float64)
-        if self.impute == "median":
+    def transform_values(self, values: np.ndarray, overwrite: bool = False) -> np.ndarray:
+        """Raw feature values (N, D) -> standardized float32, filling NaN with medians if asked.
+
+        With ``overwrite`` a float64 ``values`` is used as the work space (and left changed)
+        instead of being copied; the result is the same to the bit.
+        """
+        if not (overwrite and isinstance(values, np.ndarray) and values.dtype == np.float64
+                and values.flags.writeable):
+            values = np.array(values, np.float64)
+        if self.impute == "median" and np.isnan(values).any():
             rows, cols = np.nonzero(np.isnan(values))
             values[rows, cols] = np.asarray(self.median)[cols]
         logged = [self.features.index(name) for name in self.log1p]
-        values[:, logged] = signed_log1p(values[:, logged])
-        z = (values - np.asarray(self.mean)) / np.asarray(self.std)  # z = (x' - mean) / std
+        if logged:
+            values[:, logged] = signed_log1p(values[:, logged])
+        np.subtract(values, np.asarray(self.mean), out=values)
+        np.divide(values, np.asarray(self.std), out=values)  # z = (x' - mean) / std
         if self.scaling == "minmax":
             low, high = np.asarray(self.low), np.asarray(self.high)
-            z = (z - low) / (high - low)  # u = (z - min) / (max - min): training normals in [0, 1]
-        return z.astype(np.float32)
+            np.subtract(values, low, out=values)
+            np.divide(values, high - low, out=values)  # u = (z - min) / (max - min): training normals in [0, 1]
+        return values.astype(np.float32)
 
     def check_columns(self, header: Sequence[str], extra_ignored: Sequence[str] = (), where: str = "the data") -> None:
         """Scoring-time schema check: every feature present, no column the run has not seen."""

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from genlab.data import tabular
 from genlab.data.tabular import (
     TableSource,
     TabularPreprocessor,
@@ -142,3 +143,62 @@ def test_minmax_scaling_maps_training_normals_to_the_unit_range(table, tmp_path)
     np.testing.assert_array_equal(TabularPreprocessor.load(tmp_path / "p.json").transform_values(values), u)
     with pytest.raises(GenlabError, match="scaling must be one of standard, minmax"):
         TabularPreprocessor.fit(values, FEATURES, scaling="robust")
+
+
+def test_transform_values_in_place_matches_the_copying_path(table):
+    values = numeric_values(table, FEATURES)
+    processor = TabularPreprocessor.fit(values, FEATURES, scaling="minmax")
+    before = values.copy()
+    expected = processor.transform_values(values)
+    np.testing.assert_array_equal(values, before)  # the default leaves the caller's array alone
+    work = values.copy()
+    np.testing.assert_array_equal(processor.transform_values(work, overwrite=True), expected)
+    assert not np.array_equal(work, before)  # ... and overwrite=True used it as the work space
+    ints = np.rint(values).astype(np.int64)
+    np.testing.assert_array_equal(processor.transform_values(ints, overwrite=True),
+                                  processor.transform_values(ints.astype(np.float64)))
+
+
+@pytest.mark.parametrize("chunk_size", [7, 64, 1000])
+def test_numeric_chunks_are_the_same_with_pyarrow_and_pandas(table, tmp_path, monkeypatch, chunk_size):
+    pytest.importorskip("pyarrow")
+    monkeypatch.setattr(tabular, "ARROW_BLOCK_BYTES", 1024)  # several pyarrow blocks per chunk and chunks per block
+    frame = table.assign(f0=table["f0"] * 1e-3, amount=table["amount"].round(2))
+    frame.loc[5, "f1"] = np.nan  # written as an empty cell
+    source = TableSource.parse(write_csv(tmp_path / "t.csv", frame))
+    pieces = {engine: list(source.numeric_chunks(chunk_size, FEATURES, allow_missing=True, engine=engine))
+              for engine in ("pyarrow", "pandas")}
+    assert [first for first, _ in pieces["pyarrow"]] == list(range(0, 64, chunk_size))
+    assert [first for first, _ in pieces["pandas"]] == [first for first, _ in pieces["pyarrow"]]
+    for (_, arrow_values), (_, pandas_values) in zip(pieces["pyarrow"], pieces["pandas"]):
+        np.testing.assert_array_equal(arrow_values, pandas_values)
+    np.testing.assert_array_equal(np.concatenate([v for _, v in pieces["pyarrow"]]),
+                                  numeric_values(pd.read_csv(tmp_path / "t.csv"), FEATURES, allow_missing=True))
+    with pytest.raises(GenlabError, match=r"missing values in csv:.*'f1' at row_id 5;"):
+        list(source.numeric_chunks(chunk_size, FEATURES))
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_numeric_chunks_name_bad_cells_as_pandas_does(table, tmp_path, monkeypatch, engine):
+    pytest.importorskip("pyarrow")
+    monkeypatch.setattr(tabular, "ARROW_BLOCK_BYTES", 1024)
+    frame = table.astype({"f2": object})
+    frame.loc[[41, 47], "f2"] = ["abc", "1,5"]  # past the first pyarrow blocks: pandas reads on from there
+    source = TableSource.parse(write_csv(tmp_path / "t.csv", frame))
+    seen = []
+    message = r"text in numeric column\(s\) of csv:.*'f2' at row_id 41, 47 \('abc', '1,5'\)"
+    with pytest.raises(GenlabError, match=message):
+        for first, values in source.numeric_chunks(10, FEATURES, engine=engine):
+            seen.append(first)
+    assert seen == [0, 10, 20, 30]  # every chunk before the bad one, once
+    booleans = table.assign(f4=table["f4"] > 0)  # True/False: pyarrow refuses them as float64, pandas reads 1/0
+    source = TableSource.parse(write_csv(tmp_path / "b.csv", booleans))
+    values = np.concatenate([v for _, v in source.numeric_chunks(10, FEATURES, engine=engine)])
+    np.testing.assert_array_equal(values[:, 4], (table["f4"] > 0).astype(float))
+    frame = table.copy()
+    frame.loc[33, "amount"] = np.inf
+    source = TableSource.parse(write_csv(tmp_path / "i.csv", frame))
+    with pytest.raises(GenlabError, match=r"infinite values in csv:.*'amount' at row_id 33"):
+        list(source.numeric_chunks(10, FEATURES, engine=engine))
+    with pytest.raises(GenlabError, match="engine must be one of auto, pyarrow, pandas"):
+        list(source.numeric_chunks(10, FEATURES, engine="polars"))
