@@ -10,14 +10,19 @@ The shape follows keras-io's ``dcgan_overriding_train_step.py`` and ``wgan_gp.py
   noise, gradient penalty from a nested tape), then one generator update.
 
 Differences from keras-io, to run the same algorithm and networks as genlab: the networks
-are passed in (genlab's builders), they are called with ``training=True``, the discriminator
-outputs logits (so the loss takes ``from_logits``), and alpha of the penalty is U(0, 1).
+are passed in (genlab's builders, or :func:`generator` and :func:`discriminator` below, which
+build the same layers without importing genlab), they are called with ``training=True``, the
+discriminator outputs logits (so the loss takes ``from_logits``), and alpha of the penalty is
+U(0, 1). :func:`dcgan` and :func:`wgan_gp` compile as keras-io does: the optimizers and the
+loss, every other ``compile`` argument left at Keras' default (``jit_compile="auto"``, which
+Keras 3 resolves to XLA where a GPU is present and to no XLA on a CPU-only machine).
 """
 
 from __future__ import annotations
 
 import keras
 import tensorflow as tf
+from keras import layers
 
 
 class KerasIoDCGAN(keras.Model):
@@ -115,3 +120,50 @@ class KerasIoWGANGP(keras.Model):
         g_grads = tape.gradient(g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(g_grads, self.generator.trainable_variables))
         return {"d_loss": d_loss, "g_loss": g_loss}
+
+
+def generator(latent_dim=100, image_shape=(32, 32, 3), filters=(64, 128), kernel_size=4):
+    """DCGAN generator with genlab's default sizes: dense to (H/4, W/4, 128) + BatchNorm + ReLU,
+    a stride-2 transposed conv to 64 + BatchNorm + ReLU, a stride-2 transposed conv to the
+    image channels, tanh; weights from N(0, 0.02)."""
+    init = keras.initializers.RandomNormal(stddev=0.02)
+    factor = 2 ** len(filters)
+    height, width = image_shape[0] // factor, image_shape[1] // factor
+    z = keras.Input(shape=(latent_dim,))
+    x = layers.Dense(height * width * filters[-1], use_bias=False, kernel_initializer=init)(z)
+    x = layers.ReLU()(layers.BatchNormalization()(x))
+    x = layers.Reshape((height, width, filters[-1]))(x)
+    for count in reversed(filters[:-1]):
+        x = layers.Conv2DTranspose(count, kernel_size, strides=2, padding="same", kernel_initializer=init)(x)
+        x = layers.ReLU()(layers.BatchNormalization()(x))
+    x = layers.Conv2DTranspose(image_shape[-1], kernel_size, strides=2, padding="same", kernel_initializer=init)(x)
+    return keras.Model(z, layers.Activation("tanh")(x), name="generator")
+
+
+def discriminator(image_shape=(32, 32, 3), filters=(64, 128), kernel_size=4, norm="batch"):
+    """DCGAN discriminator (``norm`` batch) or WGAN-GP critic (``norm`` layer: over H, W, C):
+    stride-2 convs with LeakyReLU(0.2), no normalization on the first, then one linear output."""
+    init = keras.initializers.RandomNormal(stddev=0.02)
+    image = keras.Input(shape=image_shape)
+    x = layers.Conv2D(filters[0], kernel_size, strides=2, padding="same", kernel_initializer=init)(image)
+    x = layers.LeakyReLU(0.2)(x)
+    for count in filters[1:]:
+        x = layers.Conv2D(count, kernel_size, strides=2, padding="same", use_bias=False, kernel_initializer=init)(x)
+        x = layers.BatchNormalization()(x) if norm == "batch" else layers.LayerNormalization(axis=[1, 2, 3])(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Flatten()(x)
+    return keras.Model(image, layers.Dense(1)(x), name="discriminator")
+
+
+def dcgan(latent_dim=100, image_shape=(32, 32, 3), filters=(64, 128)) -> KerasIoDCGAN:
+    model = KerasIoDCGAN(discriminator(image_shape, filters), generator(latent_dim, image_shape, filters), latent_dim)
+    model.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5),
+                  keras.losses.BinaryCrossentropy(from_logits=True))
+    return model
+
+
+def wgan_gp(latent_dim=128, image_shape=(32, 32, 3), filters=(64, 128), critic_steps=5) -> KerasIoWGANGP:
+    critic = discriminator(image_shape, filters, norm="layer")
+    model = KerasIoWGANGP(critic, generator(latent_dim, image_shape, filters), latent_dim, critic_steps)
+    model.compile(keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9), keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
+    return model

@@ -16,10 +16,11 @@ from genlab.cli import finetune
 from genlab.cli import detect
 from genlab.cli import edit, project, style_mix
 from genlab.cli import translate, upscale
+from genlab.cli import bench
 from genlab.cli.common import ArgumentParser
 
 COMMANDS = [train, reconstruct, denoise, evaluate, report, runs, sample, interpolate, latent_map, traverse, finetune, detect,
-            style_mix, project, edit, translate, upscale]
+            style_mix, project, edit, translate, upscale, bench]
 
 EPILOG = """examples:
   genlab train autoencoder --data digits --epochs 5 --out runs/ae

@@ -1,0 +1,42 @@
+"""``genlab bench``: training throughput of each family on synthetic data (no data set needed).
+
+Prints the devices TensorFlow sees, one line per family as it finishes, then a table
+(family, input shape, batch, images/s, ms/step, precision, device); ``--json OUT`` also
+writes the rows. See :mod:`genlab.bench` for what is measured.
+"""
+
+from genlab.cli.common import positive_int
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("bench", help="training images/s of each family on synthetic data")
+    parser.add_argument("--families", default="all",
+                        help="comma-separated: autoencoder (ae), vae, dcgan, wgan-gp, stylegan, detector (default: all)")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="seconds timed per family, after the warm-up steps (default: 10)")
+    parser.add_argument("--batch-size", type=positive_int, default=None,
+                        help="one batch size for every family (default: each family's, 128; stylegan 32)")
+    parser.add_argument("--precision", default="float32", help="float32, mixed_float16 or mixed_bfloat16 (default: float32)")
+    parser.add_argument("--steps-per-execution", type=positive_int, default=1, help="train steps per graph call (default: 1)")
+    parser.add_argument("--jit-compile", action="store_true", help="compile train steps with XLA")
+    parser.add_argument("--distribute", default="none", help="none, mirrored or multi-worker (default: none)")
+    parser.add_argument("--json", default=None, metavar="OUT", help="also write the rows to this JSON file")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    from genlab.bench import DEFAULT_SECONDS, format_table, run_bench, tensorflow_devices, write_json
+
+    seconds = DEFAULT_SECONDS if args.seconds is None else args.seconds
+    print(f"TensorFlow sees: {', '.join(tensorflow_devices())}", flush=True)
+    rows = run_bench(args.families, seconds=seconds, batch_size=args.batch_size, precision=args.precision,
+                     distribute=args.distribute, steps_per_execution=args.steps_per_execution,
+                     jit_compile=args.jit_compile, log=lambda line: print(line, flush=True))
+    print()
+    print(format_table(rows))
+    if args.json:
+        settings = {"families": args.families, "seconds": seconds, "batch_size": args.batch_size,
+                    "precision": args.precision, "steps_per_execution": args.steps_per_execution,
+                    "jit_compile": args.jit_compile, "distribute": args.distribute}
+        print(f"written {write_json(rows, args.json, settings)}")
+    return 0
