@@ -76,9 +76,11 @@ def test_resume_from_the_cli(trained_run, tmp_path, capsys):
         (["reconstruct", "{run}", "--data", "npz:{tmp}/rgb.npz"], "has shape (8, 8, 3) but this run was trained on (8, 8, 1)"),
         (["reconstruct", "{tmp}/notrun"], "not a genlab run directory"),
         (["train", "autoencoder", "--epochs", "zero", "--out", "{tmp}/w"], "epochs must be of type int"),
+        (["train", "autoencoder", "--batch-size", "100", "--steps-per-execution", "9", "--out", "{tmp}/v"],
+         "--steps-per-execution 9 must divide the 14 steps"),
     ],
     ids=["unknown-data", "missing-run", "bad-value", "corrupt-config", "existing-out", "shape-mismatch",
-         "not-a-run", "bad-type"],
+         "not-a-run", "bad-type", "steps-per-execution"],
 )
 def test_bad_input_gives_one_line_and_exit_code_2(arguments, message, trained_run, tmp_path, capsys):
     (tmp_path / "corrupt.json").write_text("{oops")

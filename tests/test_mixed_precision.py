@@ -16,8 +16,9 @@ from genlab.config import TrainConfig
 from genlab.registry import get_family
 
 SHAPE = {"stylegan": [16, 16, 3], "cyclegan": [16, 16, 3], "pix2pix": [16, 16, 3]}
-CASES = [(family, "mixed_float16") for family in ("autoencoder", "wgan-gp", "stylegan", "cyclegan")]
-CASES += [(family, "mixed_bfloat16") for family in ("vae", "dcgan", "pix2pix")]
+CASES = [(family, "mixed_float16", {}) for family in ("autoencoder", "wgan-gp", "stylegan", "cyclegan")]
+CASES += [(family, "mixed_bfloat16", {}) for family in ("vae", "dcgan", "pix2pix")]
+CASES += [("autoencoder", "mixed_bfloat16", {"arch": "dense"})]  # a dense decoder ends in 16 bits
 
 
 @pytest.fixture(autouse=True)
@@ -26,13 +27,13 @@ def restore_policy():
     keras.mixed_precision.set_global_policy("float32")
 
 
-@pytest.mark.parametrize("family, policy", CASES)
-def test_one_mixed_precision_step_keeps_float32_weights_and_finite_losses(family, policy):
+@pytest.mark.parametrize("family, policy, options", CASES)
+def test_one_mixed_precision_step_keeps_float32_weights_and_finite_losses(family, policy, options):
     keras.utils.set_random_seed(0)
     keras.mixed_precision.set_global_policy(policy)
     spec = get_family(family)
     shape = SHAPE.get(family, [8, 8, 1])
-    values = {"input_shape": shape, "num_classes": 2}
+    values = {"input_shape": shape, "num_classes": 2, **options}
     if spec.model_class.data_sources == 2:
         values["target_shape"] = shape
     model = spec.model_class(spec.config_class.from_dict(values))

@@ -255,6 +255,12 @@ def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: b
                     dataset, steps = training_batches(
                         data, batch_size, seed, first, last, value_range, crop_size, first_epoch_skip_steps=skip,
                     )
+                    execution = config.train.steps_per_execution
+                    if (steps - skip) % execution:  # Keras would run the last call into the next epoch's batches
+                        raise GenlabError(
+                            f"--steps-per-execution {execution} must divide the {steps} steps of an epoch "
+                            f"(batch size {batch_size}); choose a divisor of {steps} or another --batch-size"
+                        )
                     interrupt.resuming_at(first, skip)
                     model.fit(
                         dataset,

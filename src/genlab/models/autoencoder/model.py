@@ -35,11 +35,12 @@ EPSILON = 1e-7
 
 
 def mse_loss(target, reconstruction):
+    reconstruction = ops.cast(reconstruction, "float32")  # losses in float32 under mixed precision
     return ops.mean(ops.square(target - reconstruction))  # 1/N sum ||X - X^||^2, per pixel
 
 
 def bce_loss(target, reconstruction):
-    p = ops.clip(reconstruction, EPSILON, 1.0 - EPSILON)
+    p = ops.clip(ops.cast(reconstruction, "float32"), EPSILON, 1.0 - EPSILON)  # float32 under mixed precision
     return -ops.mean(target * ops.log(p) + (1.0 - target) * ops.log(1.0 - p))  # -[x log x^ + (1-x) log(1-x^)]
 
 
