@@ -125,8 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     except GenlabError as error:
         print(f"genlab: error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("genlab: interrupted; the last finished epoch is checkpointed (continue with --resume RUN)", file=sys.stderr)
+    except KeyboardInterrupt as interruption:  # training (train, finetune) says where its checkpoint is
+        from genlab.callbacks.interrupt import TrainingInterrupted
+
+        detail = str(interruption) if isinstance(interruption, TrainingInterrupted) else "interrupted"
+        print(f"genlab: {detail}", file=sys.stderr)
         return 130
 
 
