@@ -34,3 +34,12 @@ def test_bad_flags_exit_2_from_the_installed_command():
         result = subprocess.run([sys.executable, "-m", "genlab.cli.main", "bench", "--families", "ae", *flags],
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 2 and message in result.stderr, (flags, result.stderr[-500:])
+
+
+def test_input_shape_replaces_the_image_shape(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--families", "stylegan", "--input-shape", "16,16,3", "--seconds", "0.3",
+                 "--batch-size", "4", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["rows"][0]["input"] == "16x16x3"
+    assert main(["bench", "--families", "ae", "--input-shape", "16x16"]) == 2
+    assert "--input-shape must look like 64,64,3, got '16x16'" in capsys.readouterr().err

@@ -257,13 +257,16 @@ def tensorflow_devices() -> list[str]:
 
 
 def bench_family(family: str, seconds: float, train: TrainConfig, warmup_steps: int = WARMUP_STEPS,
-                 strategy: tf.distribute.Strategy | None = None) -> dict[str, Any]:
+                 strategy: tf.distribute.Strategy | None = None,
+                 input_shape: tuple[int, ...] | None = None) -> dict[str, Any]:
     """Train ``family`` (a key of :data:`CASES`) for ``seconds`` on synthetic data, as ``genlab
-    train`` would with ``train``; one row."""
+    train`` would with ``train``; one row. ``input_shape`` replaces the case's image shape."""
     from genlab.callbacks import NanGuard
     from genlab.training import configure_execution
 
     case = CASES[family]
+    if input_shape is not None:
+        case = dataclasses.replace(case, input_shape=tuple(input_shape))
     configure_execution(train, seed=0)
     try:
         model = build_family_model(family, case.input_shape, case.model, train, strategy)
@@ -301,12 +304,14 @@ def bench_detector(seconds: float, rows: int = DETECTOR_ROWS, seed: int = 0) -> 
 def run_bench(families: Sequence[str] | str | None = None, seconds: float = DEFAULT_SECONDS,
               batch_size: int | None = None, precision: str = "float32", distribute: str = "none",
               steps_per_execution: int = 1, jit_compile: bool = False, warmup_steps: int = WARMUP_STEPS,
-              log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+              log: Callable[[str], None] | None = None,
+              input_shape: Sequence[int] | None = None) -> list[dict[str, Any]]:
     """Measure the training throughput of ``families`` (default: all of :data:`CASES`) for about
     ``seconds`` each, after ``warmup_steps`` untimed steps; one dict per family, the keys of
     :data:`COLUMNS` plus ``steps``, ``seconds``, ``per_cpu_second``. ``batch_size`` defaults to
     each family's (:data:`CASES`: TrainConfig's 128, StyleGAN 32); the other settings are the
-    :class:`TrainConfig` fields of the same names.
+    :class:`TrainConfig` fields of the same names. ``input_shape`` (H, W, C) replaces every image
+    family's shape (e.g. StyleGAN at 64x64: its resolution follows the images).
     """
     from genlab.distribute import make_strategy
 
@@ -319,6 +324,10 @@ def run_bench(families: Sequence[str] | str | None = None, seconds: float = DEFA
     check_choice("distribute", distribute, DISTRIBUTE)
     if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
         raise GenlabError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if input_shape is not None:
+        input_shape = tuple(input_shape)
+        if len(input_shape) != 3 or any(isinstance(d, bool) or not isinstance(d, int) or d < 1 for d in input_shape):
+            raise GenlabError(f"input_shape must be three positive integers (height, width, channels), got {input_shape!r}")
     settings = TrainConfig(precision=precision, distribute=distribute, steps_per_execution=steps_per_execution,
                            jit_compile=jit_compile)
     strategy = make_strategy(distribute) if distribute != "none" else None
@@ -328,7 +337,7 @@ def run_bench(families: Sequence[str] | str | None = None, seconds: float = DEFA
             row = bench_detector(seconds)
         else:
             train = settings.replace(batch_size=batch_size or CASES[name].batch_size)
-            row = bench_family(name, seconds, train, warmup_steps, strategy)
+            row = bench_family(name, seconds, train, warmup_steps, strategy, input_shape)
         rows.append(row)
         if log is not None:
             log(f"{row['family']:12s} {row['per_second']:10.1f} {row['unit']}/s  {row['ms_per_step']:8.2f} ms/step "

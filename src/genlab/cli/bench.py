@@ -20,6 +20,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--steps-per-execution", type=positive_int, default=1, help="train steps per graph call (default: 1)")
     parser.add_argument("--jit-compile", action="store_true", help="compile train steps with XLA")
     parser.add_argument("--distribute", default="none", help="none, mirrored or multi-worker (default: none)")
+    parser.add_argument("--input-shape", default=None, metavar="H,W,C",
+                        help="image shape for every image family, e.g. 64,64,3 (default: each family's)")
     parser.add_argument("--json", default=None, metavar="OUT", help="also write the rows to this JSON file")
     parser.set_defaults(handler=run)
 
@@ -31,7 +33,8 @@ def run(args) -> int:
     print(f"TensorFlow sees: {', '.join(tensorflow_devices())}", flush=True)
     rows = run_bench(args.families, seconds=seconds, batch_size=args.batch_size, precision=args.precision,
                      distribute=args.distribute, steps_per_execution=args.steps_per_execution,
-                     jit_compile=args.jit_compile, log=lambda line: print(line, flush=True))
+                     jit_compile=args.jit_compile, log=lambda line: print(line, flush=True),
+                     input_shape=_shape(args.input_shape))
     print()
     print(format_table(rows))
     if args.json:
@@ -40,3 +43,14 @@ def run(args) -> int:
                     "jit_compile": args.jit_compile, "distribute": args.distribute}
         print(f"written {write_json(rows, args.json, settings)}")
     return 0
+
+
+def _shape(text: str | None):
+    from genlab.errors import GenlabError
+
+    if text is None:
+        return None
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise GenlabError(f"--input-shape must look like 64,64,3, got {text!r}") from None
