@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -40,3 +41,12 @@ class Timer:
 def say(text: str) -> None:
     print(text, flush=True)
     sys.stdout.flush()
+
+
+def failure(error: Exception) -> str:
+    """A short reason for a contender or setting that cannot train (e.g. an op XLA cannot compile)."""
+    text = str(error)
+    missing = re.search(r"No registered '(\w+)' OpKernel for (\w+)", text)
+    if missing:
+        return f"fails: no {missing.group(2)} kernel for {missing.group(1)}"
+    return f"fails: {type(error).__name__}: {text.strip().splitlines()[0][:80] if text.strip() else ''}"

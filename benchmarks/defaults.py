@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -147,15 +146,6 @@ def measure_threads(families, threads: str, seconds: float) -> list[dict]:
     return rows
 
 
-def failure(error: Exception) -> str:
-    """A short reason for a setting a family cannot train with (e.g. an op XLA cannot compile)."""
-    text = str(error)
-    missing = re.search(r"No registered '(\w+)' OpKernel for (\w+)", text)
-    if missing:
-        return f"fails: no {missing.group(2)} kernel for {missing.group(1)}"
-    return f"fails: {type(error).__name__}: {text.strip().splitlines()[0][:80] if text.strip() else ''}"
-
-
 def table(rows: list[dict], families: list[str], settings: list[str]) -> str:
     by_key = {(r["family"], r["setting"]): r for r in rows}
     lines = ["| family | " + " | ".join(settings) + " | best | best / tf.function |", "|" + "---|" * (len(settings) + 3)]
@@ -189,7 +179,7 @@ def main() -> None:
     child = parse_threads(args.child_threads)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _common import results_dir, say
+    from _common import failure, results_dir, say
 
     import genlab  # noqa: F401
     import tensorflow as tf

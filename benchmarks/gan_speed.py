@@ -53,7 +53,7 @@ def genlab_model(kind: str, config):
 
 
 def reference_model(kind: str, config, jit_compile):
-    """``jit_compile`` False: the same execution as genlab's default; "auto" (Keras' default) picks XLA."""
+    """``jit_compile`` False: the same execution as genlab's default; "auto" (Keras' default) keeps XLA off on a CPU-only machine (Keras 3.15)."""
     generator, discriminator = build_generator(config), build_discriminator(config)
     if kind == "dcgan":
         model = KerasIoDCGAN(discriminator, generator, config.latent_dim)

@@ -42,14 +42,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import time
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch starts OpenMP (see the docstring)
 
 import numpy as np
-from _common import results_dir, say
+from _common import failure, results_dir, say
 
 import genlab  # noqa: F401  (pins the TensorFlow backend)
 import keras
@@ -170,15 +169,6 @@ def check_sizes(family: str, counts: dict) -> None:
     totals = {name: sum(c.values()) for name, c in counts.items()}
     if len(set(totals.values())) != 1:
         raise SystemExit(f"{family}: the contenders' networks differ in size: {counts}")
-
-
-def failure(error: Exception) -> str:
-    """A short reason for a contender that cannot train (e.g. an op XLA cannot compile)."""
-    text = str(error)
-    missing = re.search(r"No registered '(\w+)' OpKernel for (\w+)", text)
-    if missing:
-        return f"fails: no {missing.group(2)} kernel for {missing.group(1)}"
-    return f"fails: {type(error).__name__}: {text.strip().splitlines()[0][:80] if text.strip() else ''}"
 
 
 def compare(family: str, args) -> dict:

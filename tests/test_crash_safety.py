@@ -23,6 +23,15 @@ ARGS = ["--data", "digits", "--batch-size", "8", "--latent-dim", "4", "--filters
         "--deterministic", "--quiet"]
 
 
+def assert_resume_equals_a_straight_run(stopped: Path, straight_path: Path, batch_size: int) -> None:
+    """Resume ``stopped`` to the end; its weights equal those of one uninterrupted run (deterministic)."""
+    resume(stopped, verbose=0)
+    straight = train("autoencoder", straight_path, model={"latent_dim": 4, "filters": (4, 8)}, data=DataConfig("digits"),
+                     train=TrainConfig(epochs=3, batch_size=batch_size, deterministic=True), verbose=0)
+    for x, y in zip(load_run_model(stopped)[2].weights, load_run_model(straight.path)[2].weights):
+        np.testing.assert_allclose(x.numpy(), y.numpy(), atol=1e-5)
+
+
 def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     victim = tmp_path / "killed"
@@ -40,13 +49,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     assert killed_at < 3, "the run finished before it could be killed; make it longer"
     assert [row["status"] for row in list_runs(tmp_path)] == ["killed"]
 
-    resume(victim, verbose=0)
-    straight = train("autoencoder", tmp_path / "straight", model={"latent_dim": 4, "filters": (4, 8)},
-                     data=DataConfig("digits"), train=TrainConfig(epochs=3, batch_size=8, deterministic=True), verbose=0)
-    _, _, a = load_run_model(victim)
-    _, _, b = load_run_model(straight.path)
-    for x, y in zip(a.weights, b.weights):
-        np.testing.assert_allclose(x.numpy(), y.numpy(), atol=1e-5)
+    assert_resume_equals_a_straight_run(victim, tmp_path / "straight", batch_size=8)
     assert [r["epoch"] for r in RunDir(victim).history()] == [1, 2, 3]
 
 
@@ -110,13 +113,7 @@ def test_ctrl_c_saves_a_mid_epoch_checkpoint_exits_130_and_resumes_exactly(tmp_p
     assert not (victim / "samples" / "epoch_00002.png").exists()
     assert sorted(p.name for p in run.checkpoints_dir.glob("epoch-*")) == ["epoch-00001", pointer["path"]]
 
-    resume(victim, verbose=0)
-    straight = train("autoencoder", tmp_path / "straight", model={"latent_dim": 4, "filters": (4, 8)},
-                     data=DataConfig("digits"), train=TrainConfig(epochs=3, batch_size=4, deterministic=True), verbose=0)
-    _, _, a = load_run_model(victim)
-    _, _, b = load_run_model(straight.path)
-    for x, y in zip(a.weights, b.weights):
-        np.testing.assert_allclose(x.numpy(), y.numpy(), atol=1e-5)
+    assert_resume_equals_a_straight_run(victim, tmp_path / "straight", batch_size=4)
     assert [r["epoch"] for r in run.history()] == [1, 2, 3]
     assert run.metadata()["status"] == "finished" and run.metadata()["steps_done_in_epoch"] == 0
     assert sorted(p.name for p in run.checkpoints_dir.glob("epoch-*")) == ["epoch-00002", "epoch-00003"]

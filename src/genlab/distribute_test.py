@@ -158,3 +158,48 @@ def test_cpu_replicas_must_be_a_positive_number(monkeypatch):
     monkeypatch.setenv("GENLAB_CPU_REPLICAS", "two")
     with pytest.raises(GenlabError, match="GENLAB_CPU_REPLICAS must be a whole number, got 'two'"):
         make_strategy("mirrored")
+
+
+EVERY_FAMILY_MIRRORED = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import keras
+    import genlab
+    from genlab.config import TrainConfig
+    from genlab.registry import get_family
+
+    shapes = {"stylegan": [16, 16, 3], "cyclegan": [16, 16, 3], "pix2pix": [16, 16, 3], "srgan": [16, 16, 3]}
+    options = {"srgan": {"content_network": "pixel"}, "wgan": {"critic_steps": 2}, "wgan-gp": {"critic_steps": 2}}
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    results = {}
+    for name in sys.argv[1:]:
+        keras.utils.set_random_seed(0)
+        spec = get_family(name)
+        shape = shapes.get(name, [8, 8, 1])
+        values = dict(input_shape=shape, num_classes=2, **options.get(name, {}))
+        if spec.model_class.data_sources == 2:
+            values["target_shape"] = shape
+        with strategy.scope():
+            model = spec.model_class(spec.config_class.from_dict(values))
+            model.compile_for_training(TrainConfig(batch_size=8))
+            model.build_optimizers()
+        images = np.random.default_rng(0).uniform(0, 1, (16, *shape)).astype("float32")
+        second = images if spec.model_class.data_sources == 2 else np.zeros(16, "int32")
+        logs = model.fit(tf.data.Dataset.from_tensor_slices((images, second)).batch(8), epochs=1, verbose=0).history
+        results[name] = {key: values[-1] for key, values in logs.items()}
+    print(json.dumps(results))
+""")
+
+
+@pytest.mark.slow
+def test_every_family_trains_under_a_mirrored_strategy():
+    families = ["vae", "cvae", "gan", "cgan", "wgan", "wgan-gp", "stylegan", "classifier", "cyclegan", "pix2pix", "srgan"]
+    result = _run_python(EVERY_FAMILY_MIRRORED, *families, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    logs = json.loads(result.stdout.strip().splitlines()[-1])
+    assert sorted(logs) == sorted(families)
+    for family, values in logs.items():
+        assert values and all(np.isfinite(v) for v in values.values()), (family, values)

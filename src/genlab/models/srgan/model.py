@@ -32,6 +32,7 @@ from keras import ops
 
 from genlab.config import TrainConfig
 from genlab.data.pipeline import scale_images
+from genlab.distribute import replicas_in_sync
 from genlab.errors import GenlabError
 from genlab.models.image_to_image import ImageToImageModel
 from genlab.models.srgan.config import CONTENT_LAYERS, PIXEL, SRGANConfig
@@ -61,7 +62,14 @@ class AdversarialPhase(keras.callbacks.Callback):
         self.start_epoch = int(start_epoch)
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self.model.adversarial_phase.assign(int(epoch >= self.start_epoch))
+        phase = int(epoch >= self.start_epoch)
+        changed = int(self.model.adversarial_phase.numpy()) != phase
+        self.model.adversarial_phase.assign(phase)
+        if self.model.distribute_strategy.num_replicas_in_sync > 1 and (changed or self.model.traced_phase != phase):
+            # under tf.distribute the phase is chosen when the step is traced (no optimizer inside
+            # tf.cond there), so a new phase needs a new train function
+            self.model.traced_phase = phase
+            self.model.make_train_function(force=True)
 
 
 @keras.saving.register_keras_serializable(package="genlab")
@@ -82,6 +90,7 @@ class SRGAN(ImageToImageModel):
                                             config.bicubic_skip)
         self.discriminator = discriminator(channels, config.discriminator_filters)
         self.adversarial_phase = keras.Variable(0, dtype="int32", trainable=False, name="adversarial_phase")
+        self.traced_phase = 0  # the phase a distributed train function was traced for
         self.content = _Untracked()
         self.built = True
 
@@ -175,8 +184,12 @@ class SRGAN(ImageToImageModel):
             mse = ops.mean(ops.square(high - fake))
             return generator_loss, discriminator_loss, mse, content, adversarial_loss
 
-        generator_loss, discriminator_loss, mse, content, adversarial_loss = ops.cond(
-            self.adversarial_phase > 0, adversarial, pretrain)
+        if replicas_in_sync() > 1:  # tf.distribute: no optimizer step inside tf.cond (see AdversarialPhase)
+            phase = adversarial if self.traced_phase else pretrain
+            generator_loss, discriminator_loss, mse, content, adversarial_loss = phase()
+        else:
+            generator_loss, discriminator_loss, mse, content, adversarial_loss = ops.cond(
+                self.adversarial_phase > 0, adversarial, pretrain)
         return self.record(generator_loss=generator_loss, discriminator_loss=discriminator_loss, mse=mse,
                             psnr=self._psnr(mse), content_loss=content, adversarial_loss=adversarial_loss)
 

@@ -22,6 +22,7 @@ import tensorflow as tf
 from keras import ops
 
 from genlab.distribute import replica_random_uniform, replicas_in_sync
+from genlab.errors import GenlabError
 from genlab.models.adversarial.base import AdversarialModel
 from genlab.models.adversarial.losses import critic_loss, gradient_penalty, wasserstein_estimate, wasserstein_generator_loss
 from genlab.models.wgan.config import WGANConfig, WGANGPConfig
@@ -46,6 +47,16 @@ class WGAN(AdversarialModel):
 
     def build_discriminator(self):
         return build_critic(self.config)
+
+    def compile_for_training(self, train) -> None:
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        steps = self.config.critic_steps
+        if replicas > 1 and steps > 1 and train.batch_size // replicas < steps:
+            raise GenlabError(
+                f"with {replicas} replicas each step splits a replica's {train.batch_size // replicas} images between "
+                f"the {steps} critic updates: raise --batch-size to at least {replicas * steps} (or lower --critic-steps)"
+            )
+        super().compile_for_training(train)
 
     def make_optimizer(self, learning_rate, name):
         """Arjovsky et al.: RMSProp (momentum-based optimizers made the critic unstable)."""
