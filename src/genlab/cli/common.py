@@ -62,3 +62,21 @@ def positive_int(text: str) -> int:
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise GenlabError(message)
+
+
+def config_sections(path: str | None, family_name: str) -> dict[str, dict[str, typing.Any]]:
+    """The ``model``, ``data`` and ``train`` sections of ``--config FILE`` (empty ones without a file);
+    GenlabError for an unknown section or a file written for another family."""
+    from genlab.config import read_config_file
+
+    sections: dict[str, dict[str, typing.Any]] = {"model": {}, "data": {}, "train": {}}
+    if not path:
+        return sections
+    file_values = read_config_file(path)
+    unknown = sorted(set(file_values) - {"model", "data", "train", "family"})
+    require(not unknown, f"config file {path!r} has unknown section(s) {', '.join(unknown)}")
+    if file_values.get("family") not in (None, family_name):
+        raise GenlabError(f"config file {path!r} is for family {file_values['family']!r}, not {family_name!r}")
+    for section in sections:
+        sections[section].update(file_values.get(section, {}))
+    return sections

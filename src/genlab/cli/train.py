@@ -9,9 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from genlab.cli.common import add_dataclass_flags, given, require
-from genlab.config import DataConfig, TrainConfig, apply_overrides, read_config_file
-from genlab.errors import GenlabError
+from genlab.cli.common import add_dataclass_flags, config_sections, given, require
+from genlab.config import DataConfig, TrainConfig, apply_overrides
 from genlab.registry import families
 
 DATA_HELP = "data source: digits (built in), mnist, fashion_mnist, cifar10, folder:PATH, npz:PATH"
@@ -80,15 +79,7 @@ def _train(args: argparse.Namespace) -> int:
         run_dir = training.resume(args.resume, epochs=epochs, verbose=verbose)
     else:
         require(bool(args.out), "--out RUN_DIR is required (or --resume RUN_DIR)")
-        values = {"model": {}, "data": {}, "train": {}}
-        if args.config:
-            file_values = read_config_file(args.config)
-            unknown = sorted(set(file_values) - {"model", "data", "train", "family"})
-            require(not unknown, f"config file {args.config!r} has unknown section(s) {', '.join(unknown)}")
-            if file_values.get("family") not in (None, args.family_name):
-                raise GenlabError(f"config file {args.config!r} is for family {file_values['family']!r}, not {args.family_name!r}")
-            for section in ("model", "data", "train"):
-                values[section].update(file_values.get(section, {}))
+        values = config_sections(args.config, args.family_name)
         values["model"].update(model_values)
         values["data"].update(data_values)
         values["train"].update(train_values)

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import argparse
 
-from genlab.cli.common import add_dataclass_flags, given, require
-from genlab.config import apply_overrides, read_config_file
-from genlab.errors import GenlabError
+from genlab.cli.common import add_dataclass_flags, config_sections, given, require
+from genlab.config import apply_overrides
 
 
 def add_family_parser(family_parsers, family) -> None:
@@ -39,16 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from genlab.anomaly import train_detector
 
     require(bool(args.out), "--out RUN_DIR is required")
-    values = {"model": {}, "data": {}, "train": {}}
-    if args.config:
-        file_values = read_config_file(args.config)
-        unknown = sorted(set(file_values) - {"model", "data", "train", "family"})
-        require(not unknown, f"config file {args.config!r} has unknown section(s) {', '.join(unknown)}")
-        if file_values.get("family") not in (None, args.family_name):
-            raise GenlabError(f"config file {args.config!r} is for family {file_values['family']!r}, "
-                              f"not {args.family_name!r}")
-        for section in ("model", "data", "train"):
-            values[section].update(file_values.get(section, {}))
+    values = config_sections(args.config, args.family_name)
     values["model"].update(given(args, args.model_names))
     values["train"].update(given(args, args.train_names))
     if args.source:

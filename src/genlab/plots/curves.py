@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+
+from genlab.plots.figures import save_figure
 
 
 def save_curves(path: str | Path, history: Sequence[dict[str, Any]], title: str = "training curves") -> Path | None:
@@ -18,8 +19,6 @@ def save_curves(path: str | Path, history: Sequence[dict[str, Any]], title: str 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from genlab.runs import atomic_write_bytes
 
     if not history:
         return None
@@ -43,9 +42,4 @@ def save_curves(path: str | Path, history: Sequence[dict[str, Any]], title: str 
     for axis in list(axes.flat)[n:]:
         axis.axis("off")
     figure.suptitle(title, fontsize=11)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
-    plt.close(figure)
-    atomic_write_bytes(path, buffer.getvalue())
-    return Path(path)
+    return save_figure(figure, path)

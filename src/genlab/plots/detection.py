@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 
-
-def _save(figure, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    from genlab.runs import atomic_write_bytes
-
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
-    plt.close(figure)
-    atomic_write_bytes(path, buffer.getvalue())
-    return Path(path)
+from genlab.plots.figures import save_figure
 
 
 def save_detection_plots(folder: str | Path, labels: np.ndarray, scores: np.ndarray, threshold: float,
@@ -43,7 +31,7 @@ def save_detection_plots(folder: str | Path, labels: np.ndarray, scores: np.ndar
     axis.set(xlabel="false-positive rate", ylabel="recall (true-positive rate)", title=f"ROC: {title}")
     axis.legend(fontsize=8)
     axis.grid(alpha=0.3)
-    paths["roc"] = _save(figure, folder / "roc_curve.png")
+    paths["roc"] = save_figure(figure, folder / "roc_curve.png")
 
     precision, recall, _ = precision_recall_curve(labels, scores)
     figure, axis = plt.subplots(figsize=(4.5, 4.2))
@@ -54,7 +42,7 @@ def save_detection_plots(folder: str | Path, labels: np.ndarray, scores: np.ndar
     axis.set(xlabel="recall", ylabel="precision", ylim=(0, 1.02), title=f"precision-recall: {title}")
     axis.legend(fontsize=8)
     axis.grid(alpha=0.3)
-    paths["pr"] = _save(figure, folder / "pr_curve.png")
+    paths["pr"] = save_figure(figure, folder / "pr_curve.png")
 
     figure, axis = plt.subplots(figsize=(5.5, 3.8))
     positive = scores[scores > 0]
@@ -68,5 +56,5 @@ def save_detection_plots(folder: str | Path, labels: np.ndarray, scores: np.ndar
         axis.set_xscale("log")
     axis.set(xlabel="anomaly score (reconstruction error)", ylabel="density", title=f"scores: {title}")
     axis.legend(fontsize=8)
-    paths["histogram"] = _save(figure, folder / "score_histogram.png")
+    paths["histogram"] = save_figure(figure, folder / "score_histogram.png")
     return paths

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from genlab.plots.figures import save_figure
 
 
 def save_latent_scatter(
@@ -22,8 +23,6 @@ def save_latent_scatter(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from genlab.runs import atomic_write_bytes
 
     points = np.asarray(points, np.float64)
     figure, axis = plt.subplots(figsize=(6.4, 5.6))
@@ -42,9 +41,4 @@ def save_latent_scatter(
     axis.set_ylabel(axis_labels[1])
     axis.set_title(title, fontsize=10)
     axis.grid(alpha=0.3)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
-    plt.close(figure)
-    atomic_write_bytes(path, buffer.getvalue())
-    return Path(path)
+    return save_figure(figure, path)

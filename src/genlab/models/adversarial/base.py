@@ -32,7 +32,7 @@ from genlab.config import TrainConfig
 from genlab.distribute import replica_random_normal, replicas_in_sync
 from genlab.errors import GenlabError
 from genlab.models.adversarial.losses import discriminator_loss, generator_loss, global_norm
-from genlab.models.base import GenerativeModel
+from genlab.models.base import GenerativeModel, loss_scaled
 
 #: below this many steps the moving average warms up (decay (1 + t) / (10 + t), as TensorFlow's
 #: ExponentialMovingAverage with num_updates), so short runs do not sample an untrained generator
@@ -119,20 +119,14 @@ class AdversarialModel(GenerativeModel):
 
     def compile_for_training(self, train: TrainConfig) -> None:
         generator_rate, discriminator_rate = self.learning_rates(train)
-        self.g_optimizer = self._loss_scaled(self.make_optimizer(generator_rate, "generator_optimizer"))
-        self.d_optimizer = self._loss_scaled(self.make_optimizer(discriminator_rate, "discriminator_optimizer"))
+        self.g_optimizer = loss_scaled(self.make_optimizer(generator_rate, "generator_optimizer"))
+        self.d_optimizer = loss_scaled(self.make_optimizer(discriminator_rate, "discriminator_optimizer"))
         self.compile(optimizer=None, steps_per_execution=train.steps_per_execution, jit_compile=train.jit_compile)
         self.build_optimizers()  # now, so that a loss-scaling optimizer has its dynamic scale before tracing
 
     def get_compile_config(self):
         """None: a reloaded ``.keras`` file is not recompiled (checkpoints carry both optimizers)."""
         return None
-
-    @staticmethod
-    def _loss_scaled(optimizer):
-        if keras.mixed_precision.global_policy().name == "mixed_float16":
-            return keras.optimizers.LossScaleOptimizer(optimizer, name=f"{optimizer.name}_loss_scaled")
-        return optimizer
 
     def optimizers(self):
         if self.g_optimizer is None:
