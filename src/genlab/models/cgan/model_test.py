@@ -3,19 +3,16 @@ import numpy as np
 import pytest
 
 from genlab.errors import GenlabError
+from genlab.models.adversarial.testing import IMAGES, LATENTS, model_factory
 from genlab.models.cgan import CGAN, CGANConfig
 from genlab.models.harness import check_family
 
-IMAGES = np.random.default_rng(0).uniform(-1, 1, size=(4, 8, 8, 1)).astype("float32")
 LABELS = np.array([0, 1, 2, 1], "int32")
 BATCH = (IMAGES, LABELS)
-LATENTS = np.random.default_rng(1).normal(size=(3, 4)).astype("float32")
 
 
 def make(**overrides):
-    values = {"input_shape": (8, 8, 1), "latent_dim": 4, "filters": (4, 8), "hidden_units": (8, 16),
-              "num_classes": 3, "label_dim": 4, **overrides}
-    return lambda: CGAN(CGANConfig(**values))
+    return model_factory(CGAN, CGANConfig, num_classes=3, label_dim=4, **overrides)
 
 
 def generate(model):

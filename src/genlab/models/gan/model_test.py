@@ -5,18 +5,15 @@ import tensorflow as tf
 
 from genlab.config import TrainConfig
 from genlab.errors import GenlabError
+from genlab.models.adversarial.testing import IMAGES, LATENTS, model_factory
 from genlab.models.gan import DCGAN, GAN, DCGANConfig, GANConfig
 from genlab.models.harness import check_family
 
-IMAGES = np.random.default_rng(0).uniform(-1, 1, size=(4, 8, 8, 1)).astype("float32")
 BATCH = (IMAGES, np.zeros(4, "int32"))
-LATENTS = np.random.default_rng(1).normal(size=(3, 4)).astype("float32")
 
 
 def make(model_class=DCGAN, **overrides):
-    config_class = DCGANConfig if model_class is DCGAN else GANConfig
-    values = {"input_shape": (8, 8, 1), "latent_dim": 4, "filters": (4, 8), "hidden_units": (8, 16), **overrides}
-    return lambda: model_class(config_class(**values))
+    return model_factory(model_class, DCGANConfig if model_class is DCGAN else GANConfig, **overrides)
 
 
 def generate(model):
