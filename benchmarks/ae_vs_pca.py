@@ -18,13 +18,13 @@ import shutil
 from _common import Timer, markdown_table, results_dir, say
 
 import genlab  # noqa: F401  (pins the TensorFlow backend)
-from genlab.baselines import PCABaseline
-from genlab.config import DataConfig, TrainConfig
+from genlab.models.baselines import PCABaseline
+from genlab.core.config import DataConfig, TrainConfig
 from genlab.data import load_image_data, scale_images
 from genlab.metrics.reconstruction import reconstruction_metrics
 from genlab.plots import save_image_grid
-from genlab.runs import load_run_model
-from genlab.training import train
+from genlab.workflows.loading import load_run_model
+from genlab.workflows.train import train
 
 
 def main() -> None:

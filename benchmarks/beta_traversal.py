@@ -21,11 +21,11 @@ from _budget import TimeBudget
 from _common import markdown_table, results_dir, say
 
 import genlab  # noqa: F401  (pins the TensorFlow backend)
-from genlab.config import DataConfig, TrainConfig
+from genlab.core.config import DataConfig, TrainConfig
 from genlab.data import load_image_data, scale_images
-from genlab.runs import load_run_model
-from genlab.sampling import sample_run, traverse_run
-from genlab.training import train
+from genlab.workflows.loading import load_run_model
+from genlab.workflows.sample import sample_run, traverse_run
+from genlab.workflows.train import train
 
 
 def main() -> None:

@@ -24,10 +24,10 @@ from _classifier import accuracy, train_classifier
 from _common import Timer, markdown_table, results_dir, say
 
 import genlab  # noqa: F401  (pins the TensorFlow backend)
-from genlab.config import DataConfig, TrainConfig
+from genlab.core.config import DataConfig, TrainConfig
 from genlab.data import load_image_data, scale_images
-from genlab.sampling import sample_run
-from genlab.training import train
+from genlab.workflows.sample import sample_run
+from genlab.workflows.train import train
 
 
 def main() -> None:

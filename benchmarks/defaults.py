@@ -76,7 +76,7 @@ def pipeline(kind: str, images, batch_size: int, value_range, seed: int = 0):
     import numpy as np
     import tensorflow as tf
 
-    from genlab.bench import synthetic_batches
+    from genlab.workflows.bench import synthetic_batches
     from genlab.data.pipeline import scale_images
 
     if kind == "genlab":
@@ -106,9 +106,9 @@ def pipeline(kind: str, images, batch_size: int, value_range, seed: int = 0):
 def measure(family: str, setting: str, seconds: float) -> dict:
     import keras
 
-    from genlab.bench import build_family_model, measure_fit, steps_per_update_cycle, synthetic_images
+    from genlab.workflows.bench import build_family_model, measure_fit, steps_per_update_cycle, synthetic_images
     from genlab.callbacks import NanGuard
-    from genlab.config import TrainConfig
+    from genlab.core.config import TrainConfig
 
     name, shape, values, batch_size = FAMILIES[family]
     fields, kind, guarded = SETTINGS[setting]

@@ -16,12 +16,12 @@ import numpy as np
 from _common import Timer, markdown_table, results_dir, say
 
 import genlab  # noqa: F401
-from genlab.config import DataConfig, TrainConfig
+from genlab.core.config import DataConfig, TrainConfig
 from genlab.data import load_image_data, scale_images
 from genlab.metrics.reconstruction import psnr_per_image
 from genlab.plots import save_image_grid
-from genlab.runs import load_run_model
-from genlab.training import train
+from genlab.workflows.loading import load_run_model
+from genlab.workflows.train import train
 
 
 def median_filter(images: np.ndarray) -> np.ndarray:

@@ -114,7 +114,7 @@ def timed_in_memory(version: str, source: Path, run, data, repeats: int) -> dict
 def in_memory_child(run: str, data: str, repeats: int) -> None:
     """In the child: best wall time of ``decision_function`` on the file's features as one float64 array."""
     import genlab  # noqa: F401  (pins the TensorFlow backend)
-    from genlab.anomaly import AnomalyDetector
+    from genlab.tabular import AnomalyDetector
 
     detector = AnomalyDetector.load(run)
     features = detector.feature_names_
@@ -151,7 +151,7 @@ def main() -> None:
     if args.child_in_memory:
         in_memory_child(*args.child_in_memory, args.repeats)
         return
-    from genlab.anomaly import train_detector
+    from genlab.workflows.detection import train_detector
 
     out = results_dir("detect_throughput")
     frame = real_rows()

@@ -19,8 +19,8 @@ from _common import ROOT, markdown_table, results_dir, say
 SCRIPT = """
 import sys, time
 import genlab
-from genlab.config import DataConfig, TrainConfig
-from genlab.training import train
+from genlab.core.config import DataConfig, TrainConfig
+from genlab.workflows.train import train
 out, deterministic, epochs, data, limit = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 start = time.perf_counter()
 run = train("autoencoder", out, model={"arch": "conv", "latent_dim": 16}, data=DataConfig(data, limit),

@@ -47,9 +47,9 @@ import pandas as pd
 from _common import markdown_table, results_dir, say
 
 import genlab  # noqa: F401  (pins the TensorFlow backend)
-from genlab.anomaly import AnomalyDetector
-from genlab.anomaly.detector import stratified_split
-from genlab.baselines import PCABaseline
+from genlab.tabular import AnomalyDetector
+from genlab.tabular.detector import stratified_split
+from genlab.models.baselines import PCABaseline
 from genlab.data.sources import find_data_file
 from genlab.data.tabular import TabularPreprocessor
 from genlab.metrics.detection import detection_metrics
@@ -216,7 +216,7 @@ def smote_rows(frame, labels, ratio, seed):
 
 
 def vae_rows(frame, labels, ratio, seed, options):
-    from genlab.anomaly import VAEOversampler
+    from genlab.tabular import VAEOversampler
 
     return VAEOversampler(sampling_strategy=ratio, seed=seed, **options).fit_resample(frame, labels)
 

@@ -33,12 +33,13 @@ from _common import Timer, markdown_table, results_dir, say
 
 import genlab  # noqa: F401  (pins the TensorFlow backend)
 from genlab.callbacks.nan_guard import TrainingDiverged
-from genlab.config import DataConfig, TrainConfig
+from genlab.core.config import DataConfig, TrainConfig
 from genlab.data import load_image_data
 from genlab.metrics.generative import generator_metrics
 from genlab.plots.grids import save_image_grid
-from genlab.runs import RunDir, load_run_model
-from genlab.training import train
+from genlab.workflows.loading import load_run_model
+from genlab.runs import RunDir
+from genlab.workflows.train import train
 
 FILTERS = {"fashion_mnist": (32, 64), "cifar10": (32, 64, 128)}
 

@@ -34,7 +34,7 @@ import keras
 import tensorflow as tf
 from reference.keras_io_gan import KerasIoDCGAN, KerasIoWGANGP
 
-from genlab.config import TrainConfig
+from genlab.core.config import TrainConfig
 from genlab.models.gan import DCGAN, DCGANConfig
 from genlab.models.gan.networks import build_discriminator, build_generator
 from genlab.models.wgan import WGANGP, WGANGPConfig

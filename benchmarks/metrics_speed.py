@@ -23,7 +23,7 @@ from _common import Timer, markdown_table, results_dir, say
 
 import genlab  # noqa: F401  (pins the TensorFlow backend)
 from genlab.data import load_image_data
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.metrics.distribution import fid, kid, manifold_metrics
 from genlab.metrics.features import get_extractor
 

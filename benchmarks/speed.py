@@ -55,12 +55,12 @@ import keras
 import tensorflow as tf
 import torch
 
-from genlab.bench import (
+from genlab.workflows.bench import (
     CASES, build_family_model, measure_fit, measure_loop, resolve_families, steps_per_update_cycle,
     synthetic_batches, synthetic_images,
 )
 from genlab.callbacks import NanGuard
-from genlab.config import TrainConfig
+from genlab.core.config import TrainConfig
 from genlab.data.pipeline import scale_images
 from reference import keras_io_autoencoder, keras_io_gan, keras_io_stylegan, torch_models
 

@@ -34,9 +34,9 @@ import tensorflow as tf
 from keras import ops
 from reference import keras_io_autoencoder, keras_io_gan
 
-from genlab.bench import CASES, build_family_model, measure_fit, steps_per_update_cycle, synthetic_batches, synthetic_images
+from genlab.workflows.bench import CASES, build_family_model, measure_fit, steps_per_update_cycle, synthetic_batches, synthetic_images
 from genlab.callbacks import NanGuard
-from genlab.config import TrainConfig
+from genlab.core.config import TrainConfig
 from genlab.data.pipeline import scale_images
 from genlab.models.autoencoder import Autoencoder
 from genlab.models.wgan import WGANGP

@@ -38,7 +38,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from genlab.config import TrainConfig
+from genlab.core.config import TrainConfig
 from genlab.data import load_image_data, scale_images
 from genlab.metrics.distribution import kid
 from genlab.metrics.features import get_extractor

@@ -42,12 +42,13 @@ import keras
 import numpy as np
 from PIL import Image
 
-from genlab.config import DataConfig, TrainConfig
+from genlab.core.config import DataConfig, TrainConfig
 from genlab.data.sources import find_data_file
 from genlab.metrics.image_quality import image_quality
 from genlab.plots.grids import save_image_grid
-from genlab.runs import load_run_model, write_json
-from genlab.training import train
+from genlab.core.io import write_json
+from genlab.workflows.loading import load_run_model
+from genlab.workflows.train import train
 
 SCALE = 4
 PUBLISHED_SET5 = {"bicubic": (28.43, 0.8211), "SRResNet": (32.05, 0.9019), "SRGAN": (29.40, 0.8472)}

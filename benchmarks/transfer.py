@@ -45,12 +45,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from genlab.config import TrainConfig
+from genlab.core.config import TrainConfig
 from genlab.data import load_image_data, scale_images
 from genlab.models.autoencoder import Autoencoder, AutoencoderConfig
 from genlab.metrics.distribution import kid
 from genlab.metrics.features import get_extractor
-from genlab.registry import get_family
+from genlab.core.registry import get_family
 from genlab.transfer import copy_weights, freeze, install_update_rules
 
 STRATEGIES = ("scratch", "feature extraction", "fine-tune")

@@ -35,13 +35,14 @@ from _image_to_image import StepBudget
 
 import numpy as np
 
-from genlab.config import DataConfig, TrainConfig
+from genlab.core.config import DataConfig, TrainConfig
 from genlab.data.pipeline import scale_images, to_uint8
 from genlab.data.sources import load_image_data
 from genlab.metrics.image_quality import psnr
 from genlab.plots.grids import save_image_grid
-from genlab.runs import load_run_model, write_json
-from genlab.training import train
+from genlab.core.io import write_json
+from genlab.workflows.loading import load_run_model
+from genlab.workflows.train import train
 
 HALF = 5000
 TEST = 500

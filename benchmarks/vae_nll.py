@@ -28,11 +28,11 @@ from _budget import TimeBudget
 from _common import Timer, markdown_table, results_dir, say
 
 import genlab  # noqa: F401  (pins the TensorFlow backend)
-from genlab.config import DataConfig, TrainConfig
+from genlab.core.config import DataConfig, TrainConfig
 from genlab.data import load_image_data, scale_images
 from genlab.plots import save_image_grid
-from genlab.runs import load_run_model
-from genlab.training import train
+from genlab.workflows.loading import load_run_model
+from genlab.workflows.train import train
 
 REFERENCES = [
     {"model": "pythae VAE (reproduced, binary MNIST)", "nll": 89.8, "note": "pythae README reproducibility table"},

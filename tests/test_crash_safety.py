@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from genlab.callbacks import TrainingDiverged, TrainingInterrupted
-from genlab.config import DataConfig, TrainConfig
-from genlab.errors import GenlabError
-from genlab.runs import RunDir, list_runs, load_run_model
-from genlab.training import resume, train
+from genlab.core.config import DataConfig, TrainConfig
+from genlab.core.errors import GenlabError
+from genlab.workflows.loading import load_run_model
+from genlab.runs import RunDir, list_runs
+from genlab.workflows.train import resume, train
 
 ARGS = ["--data", "digits", "--batch-size", "8", "--latent-dim", "4", "--filters", "4,8", "--epochs", "3",
         "--deterministic", "--quiet"]

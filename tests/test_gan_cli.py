@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 from genlab.cli.main import main
-from genlab.config import DataConfig, TrainConfig
-from genlab.runs import RunDir, load_run_model
-from genlab.training import resume, train
+from genlab.core.config import DataConfig, TrainConfig
+from genlab.workflows.loading import load_run_model
+from genlab.runs import RunDir
+from genlab.workflows.train import resume, train
 
 TINY = ["--data", "digits", "--limit", "64", "--batch-size", "16", "--latent-dim", "4", "--filters", "4,8", "--quiet"]
 

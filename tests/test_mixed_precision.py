@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from genlab.config import TrainConfig
-from genlab.registry import get_family
+from genlab.core.config import TrainConfig
+from genlab.core.registry import get_family
 
 SHAPE = {"stylegan": [16, 16, 3], "cyclegan": [16, 16, 3], "pix2pix": [16, 16, 3]}
 CASES = [(family, "mixed_float16", {}) for family in ("autoencoder", "wgan-gp", "stylegan", "cyclegan")]

@@ -33,102 +33,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
+from genlab.core.io import (  # noqa: F401  (re-exported: run files are written through these)
+    atomic_path, atomic_write_bytes, atomic_write_text, read_csv_rows, read_json, write_csv_rows, write_json,
+)
 
 STATUS_RUNNING, STATUS_FINISHED, STATUS_INTERRUPTED, STATUS_DIVERGED = "running", "finished", "interrupted", "diverged"
-
-
-# --------------------------------------------------------------------------------------
-# Atomic writes
-# --------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` (same suffix); rename it over ``path`` on success."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{path.name}")
-    try:
-        yield temporary
-        if temporary.exists():
-            os.replace(temporary, path)
-    except OSError as error:
-        raise GenlabError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
-    finally:
-        if temporary.exists():
-            if temporary.is_dir():
-                shutil.rmtree(temporary, ignore_errors=True)
-            else:
-                temporary.unlink(missing_ok=True)
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    with atomic_path(path) as temporary:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def write_json(path: str | Path, value: Any) -> None:
-    atomic_write_text(path, json.dumps(value, indent=2, sort_keys=False, default=_json_default) + "\n")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-def read_json(path: str | Path, what: str = "file") -> Any:
-    path = Path(path)
-    if not path.is_file():
-        raise GenlabError(f"{what} {str(path)!r} does not exist")
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise GenlabError(f"{what} {str(path)!r} is corrupt (not valid JSON: {error})") from None
-
-
-def write_csv_rows(path: str | Path, rows: list[dict[str, Any]]) -> None:
-    columns: list[str] = []
-    for row in rows:
-        columns += [key for key in row if key not in columns]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(path, buffer.getvalue())
-
-
-def read_csv_rows(path: str | Path) -> list[dict[str, Any]]:
-    path = Path(path)
-    if not path.is_file():
-        return []
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    return [{k: _number(v) for k, v in row.items()} for row in rows]
-
-
-def _number(text: str | None) -> Any:
-    if text is None or text == "":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return float(text)
-        except ValueError:
-            return text
 
 
 # --------------------------------------------------------------------------------------
@@ -220,7 +130,7 @@ class RunDir:
         write_json(self.config_path, config.to_dict())
 
     def load_config(self):
-        from genlab.config import RunConfig
+        from genlab.core.config import RunConfig
 
         values = read_json(self.config_path, "run config")
         try:
@@ -348,33 +258,6 @@ class RunDir:
                 raise GenlabError(
                     f"weights {str(path)!r} do not match the run's config ({type(error).__name__}: {error})"
                 ) from None
-
-
-def load_run_model(path: str | Path):
-    """Rebuild a run's model from config.json + registry and load its weights.
-
-    Finished runs load ``weights/``; a run without final weights loads its latest checkpoint.
-    Returns ``(run_dir, run_config, model)``.
-    """
-    from genlab.registry import get_family
-
-    run = RunDir.open(path)
-    config = run.load_config()
-    family = get_family(config.family)
-    if family.model_class.data_kind != "images":  # the anomaly detector: AnomalyDetector.load, genlab detect
-        raise GenlabError(f"run {str(run.path)!r} is a {family.name} trained on tables; use genlab detect or "
-                          f"genlab evaluate with it")
-    model = family.model_class(config.model)
-    model.build_all()
-    if all((run.weights_dir / f"{name}.weights.h5").is_file() for name in model.networks()):
-        run.load_weights(model)
-    elif run.latest_checkpoint() is not None:
-        model.compile_for_training(config.train)
-        model.build_optimizers()
-        run.restore_checkpoint(model)
-    else:
-        raise GenlabError(f"run {str(run.path)!r} has neither final weights nor a checkpoint")
-    return run, config, model
 
 
 # --------------------------------------------------------------------------------------

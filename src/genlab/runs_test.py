@@ -3,10 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from genlab.config import DataConfig, TrainConfig
-from genlab.errors import GenlabError
-from genlab.runs import RunDir, atomic_write_text, load_run_model
-from genlab.training import resume, train
+from genlab.core.config import DataConfig, TrainConfig
+from genlab.core.errors import GenlabError
+from genlab.core.io import atomic_write_text
+from genlab.workflows.loading import load_run_model
+from genlab.runs import RunDir
+from genlab.workflows.train import resume, train
 
 TINY = {"latent_dim": 3, "filters": (4, 8), "seed": 1}
 

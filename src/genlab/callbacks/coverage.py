@@ -15,24 +15,28 @@ from typing import Any
 import keras
 import numpy as np
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.metrics.classifier_metrics import conditional_accuracy, mode_coverage
 
 
 class ModeCoverage(keras.callbacks.Callback):
-    def __init__(self, classifier, samples: int = 1000, seed: int = 0):
-        """``classifier``: a classifier run directory, or a model with ``class_probabilities``."""
+    def __init__(self, classifier, samples: int = 1000, seed: int = 0, load_run=None):
+        """``classifier``: a classifier run directory, or a model with ``class_probabilities``.
+        ``load_run(path) -> (run, config, model)`` loads a run directory; the training workflow
+        sets it (this package never loads a run by itself)."""
         super().__init__()
         self.classifier = classifier
         self.samples = samples
         self.seed = seed
+        self.load_run = load_run
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if isinstance(self.classifier, (str, Path)):
-            from genlab.runs import load_run_model
-
             path = self.classifier
-            _, _, self.classifier = load_run_model(path)
+            if self.load_run is None:
+                raise GenlabError(f"coverage classifier {str(path)!r} is a run directory but no run loader was given: "
+                                  f"train through genlab.workflows.train, or pass the loaded classifier model")
+            _, _, self.classifier = self.load_run(path)
             if not hasattr(self.classifier, "class_probabilities"):
                 raise GenlabError(f"coverage classifier {str(path)!r} is not a classifier run (genlab train classifier)")
         shape = getattr(getattr(self.classifier, "config", None), "input_shape", None)

@@ -19,7 +19,7 @@ history row, no epoch checkpoint, no grid); the mid-epoch checkpoint was saved b
 that ran, so validation or callbacks that draw random numbers cannot change it.
 
 Resuming is exact because the data order is a stateless function of (seed, epoch) (see
-:mod:`genlab.data.pipeline`): :func:`genlab.training.resume` trains the remaining
+:mod:`genlab.data.pipeline`): :func:`genlab.workflows.train.resume` trains the remaining
 ``steps - s`` batches of epoch ``e + 1`` in one ``fit``, then the later epochs in another.
 """
 

@@ -13,7 +13,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 class TrainingDiverged(GenlabError):

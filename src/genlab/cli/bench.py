@@ -2,7 +2,7 @@
 
 Prints the devices TensorFlow sees, one line per family as it finishes, then a table
 (family, input shape, batch, images/s, ms/step, precision, device); ``--json OUT`` also
-writes the rows. See :mod:`genlab.bench` for what is measured.
+writes the rows. See :mod:`genlab.workflows.bench` for what is measured.
 """
 
 from genlab.cli.common import positive_int
@@ -27,7 +27,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.bench import DEFAULT_SECONDS, format_table, run_bench, tensorflow_devices, write_json
+    from genlab.workflows.bench import DEFAULT_SECONDS, format_table, run_bench, tensorflow_devices, write_json
 
     seconds = DEFAULT_SECONDS if args.seconds is None else args.seconds
     print(f"TensorFlow sees: {', '.join(tensorflow_devices())}", flush=True)
@@ -46,7 +46,7 @@ def run(args) -> int:
 
 
 def _shape(text: str | None):
-    from genlab.errors import GenlabError
+    from genlab.core.errors import GenlabError
 
     if text is None:
         return None

@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import typing
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -67,7 +67,7 @@ def require(condition: bool, message: str) -> None:
 def config_sections(path: str | None, family_name: str) -> dict[str, dict[str, typing.Any]]:
     """The ``model``, ``data`` and ``train`` sections of ``--config FILE`` (empty ones without a file);
     GenlabError for an unknown section or a file written for another family."""
-    from genlab.config import read_config_file
+    from genlab.core.config import read_config_file
 
     sections: dict[str, dict[str, typing.Any]] = {"model": {}, "data": {}, "train": {}}
     if not path:

@@ -15,7 +15,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.inference import denoise_grid
+    from genlab.workflows.inference import denoise_grid
 
     print(denoise_grid(args.run, noise=args.noise, n=args.n, data=args.data, out=args.out, seed=args.seed))
     return 0

@@ -6,7 +6,7 @@ above the run's threshold; top_features names the features that contribute most)
 
 from genlab.cli.common import positive_int
 
-CHUNK_SIZE = 50_000  # equal to genlab.anomaly.workflow.CHUNK_SIZE (CLI modules import the library lazily)
+CHUNK_SIZE = 50_000  # equal to genlab.workflows.detection.CHUNK_SIZE (CLI modules import the library lazily)
 
 
 def add_parser(subparsers) -> None:
@@ -23,7 +23,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.anomaly import detect_file
+    from genlab.workflows.detection import detect_file
 
     drop = tuple(c.strip() for c in args.drop.split(",") if c.strip())
     summary = detect_file(args.run, args.data, out=args.out, chunk_size=args.chunk_size,

@@ -22,7 +22,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.stylegan_tools import edit_run
+    from genlab.workflows.stylegan import edit_run
 
     print(edit_run(args.run, args.latent, args.direction, strength=args.strength, columns=args.columns, out=args.out,
                    per_class=args.per_class, steps=args.steps, perceptual=args.perceptual))

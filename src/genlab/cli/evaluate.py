@@ -43,7 +43,7 @@ def distribution_options(args) -> dict | None:
 
 
 def run(args) -> int:
-    from genlab.evaluation import evaluate_run, format_table
+    from genlab.workflows.evaluate import evaluate_run, format_table
 
     result = evaluate_run(args.run, data=args.data, limit=args.limit, label=args.label,
                           distribution=distribution_options(args))

@@ -69,8 +69,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from genlab import training
-    from genlab.transfer import finetune
+    from genlab.workflows import train as training
+    from genlab.workflows.finetune import finetune
 
     verbose = 0 if args.quiet else "auto"
     if args.resume:

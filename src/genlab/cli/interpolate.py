@@ -19,7 +19,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.sampling import interpolate_run
+    from genlab.workflows.sample import interpolate_run
 
     print(interpolate_run(args.run, start=args.start, end=args.end, steps=args.steps, spherical=args.slerp,
                           label=args.label, seed=args.seed, data=args.data, out=args.out))

@@ -15,7 +15,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.sampling import latent_map_run
+    from genlab.workflows.sample import latent_map_run
 
     for path in latent_map_run(args.run, n=args.n, data=args.data, out=args.out, label=args.label, grid=args.grid):
         print(path)

@@ -113,7 +113,7 @@ def build_parser() -> ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     _quiet_tensorflow_import()
     from genlab.callbacks.nan_guard import TrainingDiverged
-    from genlab.errors import GenlabError
+    from genlab.core.errors import GenlabError
 
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -22,7 +22,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.stylegan_tools import project_run
+    from genlab.workflows.stylegan import project_run
 
     report = project_run(args.run, args.image, out=args.out, steps=args.steps, learning_rate=args.learning_rate,
                          perceptual=args.perceptual, perceptual_weight=args.perceptual_weight, w_plus=args.w_plus)

@@ -13,7 +13,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.inference import reconstruct_grid
+    from genlab.workflows.inference import reconstruct_grid
 
     print(reconstruct_grid(args.run, n=args.n, data=args.data, out=args.out))
     return 0

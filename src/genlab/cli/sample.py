@@ -21,7 +21,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.sampling import sample_run
+    from genlab.workflows.sample import sample_run
 
     print(sample_run(args.run, n=args.n, label=args.label, fmt=args.fmt, out=args.out, seed=args.seed,
                      batch_size=args.batch_size, decode_options={"truncation": args.truncation}))

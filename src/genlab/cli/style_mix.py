@@ -20,7 +20,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.stylegan_tools import style_mix_run
+    from genlab.workflows.stylegan import style_mix_run
 
     print(style_mix_run(args.run, rows=args.rows, columns=args.cols, crossover=args.crossover,
                         truncation=args.truncation, seed=args.seed, out=args.out))

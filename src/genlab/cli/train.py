@@ -10,8 +10,8 @@ import argparse
 import sys
 
 from genlab.cli.common import add_dataclass_flags, config_sections, given, require
-from genlab.config import DataConfig, TrainConfig, apply_overrides
-from genlab.registry import families
+from genlab.core.config import DataConfig, TrainConfig, apply_overrides
+from genlab.core.registry import families
 
 DATA_HELP = "data source: digits (built in), mnist, fashion_mnist, cifar10, folder:PATH, npz:PATH"
 
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from genlab import training
+    from genlab.workflows import train as training
 
     model_values = given(args, args.model_names)
     data_values = given(args, args.data_names)
@@ -85,7 +85,7 @@ def _train(args: argparse.Namespace) -> int:
         values["train"].update(train_values)
         values = apply_overrides(values, args.set)
         if args.freeze:
-            from genlab.transfer.plan import train_frozen
+            from genlab.workflows.finetune import train_frozen
 
             run_dir = train_frozen(
                 args.family_name, args.out, args.freeze, model=values["model"], data=DataConfig.from_dict(values["data"]),

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 
 from genlab.cli.common import add_dataclass_flags, config_sections, given, require
-from genlab.config import apply_overrides
+from genlab.core.config import apply_overrides
 
 
 def add_family_parser(family_parsers, family) -> None:
-    from genlab.anomaly.config import DetectorTrainConfig
+    from genlab.tabular.config import DetectorTrainConfig
 
     sub = family_parsers.add_parser(family.name, aliases=list(family.aliases), help=family.description,
                                     description=f"Train {family.name}: {family.description}.")
@@ -35,7 +35,7 @@ def add_family_parser(family_parsers, family) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from genlab.anomaly import train_detector
+    from genlab.workflows.detection import train_detector
 
     require(bool(args.out), "--out RUN_DIR is required")
     values = config_sections(args.config, args.family_name)

@@ -13,7 +13,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.image_to_image import translate_image
+    from genlab.workflows.translate import translate_image
 
     print(translate_image(args.run, args.input, args.out, args.direction))
     return 0

@@ -19,7 +19,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.sampling import traverse_run
+    from genlab.workflows.sample import traverse_run
 
     print(traverse_run(args.run, index=args.index, dims=args.dims, span=args.span, steps=args.steps,
                        label=args.label, data=args.data, out=args.out))

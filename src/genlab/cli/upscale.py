@@ -4,7 +4,7 @@ from genlab.cli.common import positive_int
 
 
 def add_parser(subparsers) -> None:
-    from genlab.image_to_image import DEFAULT_OVERLAP, DEFAULT_TILE
+    from genlab.workflows.translate import DEFAULT_OVERLAP, DEFAULT_TILE
 
     parser = subparsers.add_parser("upscale", help="upscale an image with an srgan run (any size, tiled)",
                                    description="Upscale one PNG/JPEG image; large images go through in "
@@ -20,7 +20,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from genlab.image_to_image import upscale_image
+    from genlab.workflows.translate import upscale_image
 
     print(upscale_image(args.run, args.input, args.out, tile=args.tile, overlap=args.overlap))
     return 0

@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from genlab.data.pipeline import check_skip_steps, epoch_batches, eval_batches, scale_images
 from genlab.data.sources import ImageData, load_image_data
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 @dataclasses.dataclass

@@ -3,7 +3,7 @@ import pytest
 
 from genlab.data.pairs import ImagePairs, cropped_shape, preview_images, training_batches, validation_batches
 from genlab.data.sources import ImageData
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 RNG = np.random.default_rng(0)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 def scale_images(images: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:

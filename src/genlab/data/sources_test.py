@@ -4,7 +4,7 @@ from PIL import Image
 
 from genlab.data import epoch_batches, load_image_data, scale_images, to_uint8
 from genlab.data.sources import find_data_file
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 def test_digits_is_builtin_uint8_with_labels():

@@ -7,7 +7,7 @@ A table source is ``csv:PATH`` or ``parquet:PATH`` (a bare path ending in ``.csv
 Which columns are used: the ``features`` named, or every column except the ``label`` and
 the ``drop`` columns. Nothing is dropped silently: text in a numeric column, a missing
 value, an infinite value, a missing column or an extra column raises a
-:class:`~genlab.errors.GenlabError` naming the columns and the rows, given as ``row_id``
+:class:`~genlab.core.errors.GenlabError` naming the columns and the rows, given as ``row_id``
 (data rows counted from 0, header excluded), the same ids ``genlab detect`` writes. Missing
 values are filled with the training median only when ``impute="median"`` is asked for.
 
@@ -40,7 +40,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 TABLE_KINDS = {"csv": ".csv", "parquet": ".parquet"}
 READ_ENGINES = ("auto", "pyarrow", "pandas")
@@ -438,13 +438,13 @@ class TabularPreprocessor:
         return processor
 
     def save(self, path: str | Path) -> None:
-        from genlab.runs import write_json
+        from genlab.core.io import write_json
 
         write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | Path) -> "TabularPreprocessor":
-        from genlab.runs import read_json
+        from genlab.core.io import read_json
 
         return cls.from_dict(read_json(path, "preprocessing"))
 

@@ -11,7 +11,7 @@ from genlab.data.tabular import (
     signed_log1p,
     synthetic_table,
 )
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 FEATURES = ["f0", "f1", "f2", "f3", "f4", "amount"]
 

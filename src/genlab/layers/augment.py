@@ -20,7 +20,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 TRANSFORMS = ("color", "translation", "cutout")
 

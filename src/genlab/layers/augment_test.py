@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.layers.augment import DiffAugment, diff_augment, parse_policy
 
 RNG = np.random.default_rng(0)

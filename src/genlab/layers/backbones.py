@@ -5,7 +5,7 @@ spec:
 
 =================  ====================================================================
 ``lite0``          EfficientNet-Lite0, ImageNet (``efficientnet_lite0_imagenet_keras.npz``
-                   from the data folders; built by :mod:`genlab.metrics.efficientnet_lite`),
+                   from the data folders; built by :mod:`genlab.layers.efficientnet_lite`),
                    feature map of the 1280-channel head (stride 32)
 ``mobilenet``      MobileNet v1 alpha 0.25, ImageNet (``mobilenet_2_5_224_tf_no_top.h5``),
                    256-channel map (stride 32)
@@ -28,7 +28,10 @@ from pathlib import Path
 import keras
 from keras import ops
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
+from genlab.data.sources import data_dirs, find_data_file
+from genlab.layers import efficientnet_lite
+from genlab.layers.blocks import layer_blocks
 
 LITE0_FILE = "efficientnet_lite0_imagenet_keras.npz"
 MOBILENET_FILE = "mobilenet_2_5_224_tf_no_top.h5"
@@ -76,8 +79,6 @@ class BackboneInput(keras.layers.Layer):
 
 
 def _data_file(name: str, what: str) -> Path:
-    from genlab.data.sources import data_dirs, find_data_file
-
     path = find_data_file(name)
     if path is None:
         looked = ", ".join(str(d) for d in data_dirs())
@@ -87,8 +88,6 @@ def _data_file(name: str, what: str) -> Path:
 
 def lite0_backbone(size: int, path: str | Path | None = None) -> keras.Model:
     """EfficientNet-Lite0 feature map (N, size/32, size/32, 1280), input RGB in [0, 1]."""
-    from genlab.metrics import efficientnet_lite
-
     network = efficientnet_lite.efficientnet_lite0(
         efficientnet_lite.load_weights_file(path or _data_file(LITE0_FILE, "EfficientNet-Lite0")), (size, size, 3)
     )
@@ -119,8 +118,7 @@ def application_backbone(name: str, size: int) -> keras.Model:
 
 def backbone_blocks(backbone: keras.Model) -> list[list[keras.layers.Layer]]:
     """Blocks of a backbone for freezing and per-block rates: for Lite0 the stem, each MBConv
-    block and the head; otherwise :func:`genlab.models.base.layer_blocks`."""
-    from genlab.models.base import layer_blocks
+    block and the head; otherwise :func:`genlab.layers.blocks.layer_blocks`."""
 
     if backbone.name != "lite0":
         return layer_blocks(backbone)

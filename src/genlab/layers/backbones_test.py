@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.layers.backbones import BackboneInput, backbone_blocks, pretrained_backbone
 
 

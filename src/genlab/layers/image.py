@@ -21,7 +21,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 @keras.saving.register_keras_serializable(package="genlab")

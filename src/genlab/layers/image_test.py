@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.layers.image import InstanceNormalization, PixelShuffle, ReflectionPadding2D, patch_discriminator
 
 

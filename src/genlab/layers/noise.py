@@ -15,7 +15,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 NOISE_KINDS = ("gaussian", "masking", "salt_pepper")
 

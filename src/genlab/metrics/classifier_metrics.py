@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 def _probabilities(probabilities) -> np.ndarray:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.metrics.classifier_metrics import conditional_accuracy, mode_coverage
 
 

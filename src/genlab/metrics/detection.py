@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 def contamination_threshold(training_scores: np.ndarray, contamination: float) -> float:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.metrics.detection import (
     confusion,
     contamination_threshold,

@@ -25,7 +25,7 @@ from typing import Iterator
 
 import numpy as np
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 BLOCK_ROWS = 1024
 

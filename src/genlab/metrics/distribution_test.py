@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.metrics.distribution import (
     density_coverage,
     feature_statistics,

@@ -44,7 +44,7 @@ import tensorflow as tf
 
 from genlab.data.pipeline import to_uint8
 from genlab.data.sources import data_dirs, find_data_file
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 RESIZE_METHOD = "bicubic"
 RESIZE_DESCRIPTION = "uint8 pixels, {channels}, antialiased bicubic resize (tf.image.resize)"
@@ -177,34 +177,6 @@ class NetworkExtractor(FeatureExtractor):
         return np.asarray(result)[:count], None
 
 
-class RunExtractor(FeatureExtractor):
-    """A classifier trained by genlab: ``model.features`` and ``model.class_probabilities`` on [0, 1]."""
-
-    is_domain_classifier = True
-
-    def __init__(self, run_path: str | Path, batch_size: int = 256):
-        from genlab.runs import load_run_model
-
-        run, config, model = load_run_model(run_path)
-        if not (callable(getattr(model, "features", None)) and callable(getattr(model, "class_probabilities", None))):
-            raise GenlabError(
-                f"run {str(run.path)!r} (family {config.family!r}) cannot serve as a feature extractor: "
-                f"train one with 'genlab train classifier'"
-            )
-        self.model = model
-        height, width, channels = config.model.input_shape
-        weights = sorted(run.weights_dir.glob("*.weights.h5"))
-        feature_dim = int(model.features(np.zeros((1, height, width, channels), np.float32), (0.0, 1.0)).shape[-1])
-        super().__init__(f"classifier:{run.path.name}", (height, width), channels, str(run.path),
-                         sha256_of_files(weights) if weights else sha256_of_arrays(w.numpy() for w in model.weights),
-                         feature_dim, True, batch_size)
-        self.num_classes = int(config.model.num_classes)
-
-    def _outputs(self, batch, batch_size):
-        images = np.asarray(batch)
-        return self.model.features(images, (0.0, 1.0)), self.model.class_probabilities(images, (0.0, 1.0))
-
-
 # --------------------------------------------------------------------------------------
 # Registry of named extractors
 # --------------------------------------------------------------------------------------
@@ -222,6 +194,17 @@ def register_extractor(name: str) -> Callable:
     return decorator
 
 
+#: builds the extractor of a classifier run directory; registered by :mod:`genlab.workflows.features`
+#: (loading a run is the workflows' job, not this package's)
+_DIRECTORY_EXTRACTORS: list[Callable[[Path], FeatureExtractor]] = []
+
+
+def register_directory_extractor(builder: Callable[[Path], FeatureExtractor]) -> Callable[[Path], FeatureExtractor]:
+    """Register ``builder(run_path) -> FeatureExtractor`` for specs that name a directory."""
+    _DIRECTORY_EXTRACTORS[:] = [builder]
+    return builder
+
+
 def extractor_names() -> list[str]:
     return sorted(_EXTRACTORS)
 
@@ -235,7 +218,10 @@ def get_extractor(spec: str, weights: str | None = None, resolution: int | None 
     if Path(spec).expanduser().is_dir():
         if weights is not None or resolution is not None:
             raise GenlabError("a classifier run is used at its own input size with its own weights: drop --weights/--resolution")
-        return RunExtractor(Path(spec).expanduser())
+        if not _DIRECTORY_EXTRACTORS:
+            raise GenlabError(f"{spec!r} is a directory: classifier runs as extractors need genlab.workflows "
+                              f"(import genlab.workflows first)")
+        return _DIRECTORY_EXTRACTORS[0](Path(spec).expanduser())
     raise GenlabError(f"unknown feature extractor {spec!r}; use one of {', '.join(extractor_names())} or a classifier run directory")
 
 
@@ -254,7 +240,7 @@ def _weights_file(weights: str | None, file_name: str, what: str) -> Path:
 
 @register_extractor("lite0")
 def lite0_extractor(weights: str | None = None, resolution: int | None = None) -> FeatureExtractor:
-    from genlab.metrics import efficientnet_lite
+    from genlab.layers import efficientnet_lite
 
     path = _weights_file(weights, efficientnet_lite.FILE_NAME, "EfficientNet-Lite0")
     size = resolution or 224

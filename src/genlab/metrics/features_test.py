@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from genlab.config import DataConfig, TrainConfig
+from genlab.core.config import DataConfig, TrainConfig
 from genlab.data.sources import find_data_file
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.metrics import features as features_module
 from genlab.metrics.features import get_extractor
 
@@ -67,7 +67,7 @@ def test_missing_weights_file_is_named(tmp_path):
 def test_lite0_from_the_npz_recognizes_an_imagenet_photo():
     from sklearn.datasets import load_sample_image
 
-    from genlab.metrics.efficientnet_lite import class_names, load_weights_file
+    from genlab.layers.efficientnet_lite import class_names, load_weights_file
 
     extractor = get_extractor("lite0", resolution=160)
     photo = load_sample_image("china.jpg")[None]  # a Chinese temple (427 x 640)
@@ -114,7 +114,7 @@ def test_inception_from_a_weights_file_with_and_without_top(tmp_path):
 
 
 def test_classifier_run_as_extractor(tmp_path):
-    from genlab.training import train
+    from genlab.workflows.train import train
 
     run = train("classifier", tmp_path / "clf", model={"filters": [4], "latent_dim": 6},
                 data=DataConfig(source="digits", limit=64), train=TrainConfig(epochs=1, batch_size=32), verbose=0)

@@ -27,12 +27,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.metrics.classifier_metrics import conditional_accuracy, mode_coverage
 from genlab.metrics.distribution import fid, inception_score, kid, manifold_metrics
 from genlab.metrics.features import FeatureExtractor, get_extractor
 from genlab.metrics.reference import SPLITS, cache_dir, cache_key, reference_features
-from genlab.runs import write_json
+from genlab.core.io import write_json
 
 METRICS = ("fid", "kid", "is", "precision_recall", "density_coverage")
 DEFAULT_N = 10_000

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from genlab.config import DataConfig, ModelConfig, TrainConfig
+from genlab.core.config import DataConfig, ModelConfig, TrainConfig
 from genlab.data.pipeline import scale_images
 from genlab.data.sources import load_image_data
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.metrics.generative import generator_metrics, parse_metrics
 from genlab.models.base import GenerativeModel
 
@@ -89,7 +89,7 @@ def test_is_is_skipped_and_said_so_without_a_class_layer(monkeypatch):
 
 
 def test_domain_classifier_adds_mode_coverage_and_conditional_accuracy(tmp_path):
-    from genlab.training import train
+    from genlab.workflows.train import train
 
     run = train("classifier", tmp_path / "clf", model={"filters": [8], "latent_dim": 16, "dropout": 0.0},
                 data=DataConfig(source="digits"), train=TrainConfig(epochs=3, batch_size=32, learning_rate=3e-3),

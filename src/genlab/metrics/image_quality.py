@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 WINDOW_RADIUS = 5  # 11 x 11 window
 WINDOW_SIGMA = 1.5

@@ -3,7 +3,7 @@ import pytest
 from skimage.color import rgb2ycbcr
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.metrics.image_quality import image_quality, psnr, rgb_to_luma, ssim
 
 RNG = np.random.default_rng(0)

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from genlab.errors import GenlabError
-from genlab.runs import atomic_path
+from genlab.core.errors import GenlabError
+from genlab.core.io import atomic_path
 
 SPLITS = ("train", "test")
 

@@ -5,7 +5,6 @@ from genlab.models import gan, wgan, cgan  # noqa: F401  (gan, dcgan, wgan, wgan
 from genlab.models import vae  # noqa: F401
 from genlab.models import classifier  # noqa: F401
 from genlab.models import stylegan  # noqa: F401
-from genlab import anomaly  # noqa: F401  (the "detector" family: AnomalyDetector over a reconstruction model)
 from genlab.models import cyclegan  # noqa: F401
 from genlab.models import pix2pix  # noqa: F401
 from genlab.models import srgan  # noqa: F401

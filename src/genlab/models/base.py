@@ -1,7 +1,7 @@
 """The contract every model family follows.
 
 A family is one ``keras.Model`` subclass of :class:`GenerativeModel`, built from its typed
-config (``self.config``) and registered with :func:`genlab.registry.register_model`:
+config (``self.config``) and registered with :func:`genlab.core.registry.register_model`:
 
 * it owns named Functional sub-networks, returned by :meth:`networks` (one weights file each
   in a run directory) and a ``keras.random.SeedGenerator`` (``self.seed_generator``) for all
@@ -33,9 +33,10 @@ from typing import Any, ClassVar
 import keras
 import numpy as np
 
-from genlab.config import ModelConfig, TrainConfig
-from genlab.distribute import scale_for_gradients
-from genlab.errors import GenlabError
+from genlab.core.config import ModelConfig, TrainConfig
+from genlab.core.distribute import scale_for_gradients
+from genlab.core.errors import GenlabError
+from genlab.layers.blocks import NORMALIZATION_LAYERS, layer_blocks  # noqa: F401  (part of the family contract)
 
 
 def predict_in_batches(network: keras.Model, inputs, batch_size: int = 256) -> np.ndarray:
@@ -48,25 +49,6 @@ def predict_in_batches(network: keras.Model, inputs, batch_size: int = 256) -> n
     if not outputs:
         raise GenlabError("no inputs given")
     return np.concatenate(outputs)
-
-
-NORMALIZATION_LAYERS = (
-    keras.layers.BatchNormalization, keras.layers.LayerNormalization, keras.layers.GroupNormalization,
-)
-
-
-def layer_blocks(network: keras.Model) -> list[list[keras.layers.Layer]]:
-    """Blocks of ``network`` for transfer learning, in forward order: one per top-level layer with
-    weights; a normalization layer joins the block before it (conv + its BatchNorm are one block)."""
-    blocks: list[list[keras.layers.Layer]] = []
-    for layer in network.layers:
-        if not layer.weights:
-            continue
-        if blocks and isinstance(layer, NORMALIZATION_LAYERS):
-            blocks[-1].append(layer)
-        else:
-            blocks.append([layer])
-    return blocks
 
 
 def loss_scaled(optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optimizer:
@@ -159,7 +141,7 @@ class GenerativeModel(keras.Model):
     def gradient_loss(optimizer: keras.optimizers.Optimizer, loss):
         """The loss a ``train_step`` differentiates for ``optimizer``: divided by the number of
         replicas under ``tf.distribute`` (whose optimizers sum the replicas' gradients, see
-        :mod:`genlab.distribute`), then multiplied by the dynamic loss scale under
+        :mod:`genlab.core.distribute`), then multiplied by the dynamic loss scale under
         ``mixed_float16`` (a no-op for other optimizers; ``apply`` divides it out again)."""
         return optimizer.scale_loss(scale_for_gradients(loss))
 

@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from genlab.config import TrainConfig
+from genlab.core.config import TrainConfig
 from genlab.runs import RunDir
 
 

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import keras
 
-from genlab.config import TrainConfig
+from genlab.core.config import TrainConfig
 from genlab.models.base import GenerativeModel, loss_scaled
 
 BLOCK_NAME = re.compile(r"^([a-z]+(?:_[a-z]+)*?_\d+|[a-z]+)")

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 from typing import Sequence
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 def save_animation(frames: Sequence[str | Path], path: str | Path, frame_ms: int = 400, last_frame_ms: int = 2000,
@@ -18,7 +18,7 @@ def save_animation(frames: Sequence[str | Path], path: str | Path, frame_ms: int
     """
     from PIL import Image
 
-    from genlab.runs import atomic_write_bytes
+    from genlab.core.io import atomic_write_bytes
 
     frames = [Path(f) for f in frames]
     if not frames:

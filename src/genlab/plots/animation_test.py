@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.plots.animation import save_animation
 
 

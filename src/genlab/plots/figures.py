@@ -10,7 +10,7 @@ def save_figure(figure, path: str | Path) -> Path:
     """Lay out ``figure``, write it to ``path`` as a PNG (atomically) and close it."""
     import matplotlib.pyplot as plt
 
-    from genlab.runs import atomic_write_bytes
+    from genlab.core.io import atomic_write_bytes
 
     figure.tight_layout()
     buffer = io.BytesIO()

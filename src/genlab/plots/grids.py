@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from genlab.data.pipeline import to_uint8
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 def image_grid(
@@ -73,7 +73,7 @@ def save_image_grid(
     """Write :func:`image_grid` of ``rows`` as a PNG (atomically); return the path."""
     from PIL import Image
 
-    from genlab.runs import atomic_write_bytes
+    from genlab.core.io import atomic_write_bytes
 
     canvas = image_grid(rows, value_range, columns=columns)
     if titles:

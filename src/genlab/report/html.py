@@ -15,7 +15,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from genlab.runs import RunDir, atomic_write_text
+from genlab.core.io import atomic_write_text
+
+from genlab.runs import RunDir
 
 MAX_EPOCH_GRIDS = 8
 

@@ -13,12 +13,13 @@ blocks; the default derives them from ``networks()``) and optionally the class a
 * :mod:`~genlab.transfer.weights`: :func:`copy_weights` layer by layer, naming a layer that
   does not fit;
 * :mod:`~genlab.transfer.plan`: :class:`TransferPlan`, the ``prepare_model`` hook of
-  :func:`genlab.training.train` (also re-applied by ``--resume``);
-* :mod:`~genlab.transfer.finetune`: :func:`finetune`, behind ``genlab finetune``.
+  :func:`genlab.workflows.train.train` (also re-applied by ``--resume``).
+The run-level side (``genlab finetune``: load the source run, check, train) is
+:func:`genlab.workflows.finetune.finetune`; this package works on models in hand.
 
 Using it from another family's code (e.g. a StyleGAN fine-tuning benchmark)::
 
-    from genlab.transfer import finetune
+    from genlab.workflows.finetune import finetune
     run = finetune("runs/sg", "runs/sg-ft", data="fashion_mnist", limit=1000,
                    freeze="mapping,g:2,d:2", lr_scale=0.1)
 
@@ -30,7 +31,6 @@ or, on a model in hand (optimizers built)::
 """
 
 from genlab.transfer.callbacks import GradualUnfreezing, SourceDomainEvaluation, gradual_stages
-from genlab.transfer.finetune import finetune
 from genlab.transfer.freezing import freeze, freeze_summary, parse_spec, select_layers, unfreeze_all
 from genlab.transfer.plan import STRATEGIES, TransferPlan, parse_unfreeze
 from genlab.transfer.rates import UpdateRule, install_update_rules, parse_group_scales, variable_scales
@@ -38,7 +38,7 @@ from genlab.transfer.weights import IncompatibleWeights, copy_weights, match_wei
 
 __all__ = [
     "GradualUnfreezing", "IncompatibleWeights", "STRATEGIES", "SourceDomainEvaluation", "TransferPlan",
-    "UpdateRule", "copy_weights", "finetune", "freeze", "freeze_summary", "gradual_stages",
+    "UpdateRule", "copy_weights", "freeze", "freeze_summary", "gradual_stages",
     "install_update_rules", "match_weights", "parse_group_scales", "parse_spec", "parse_unfreeze",
     "select_layers", "unfreeze_all", "variable_scales",
 ]

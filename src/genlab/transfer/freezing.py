@@ -35,7 +35,7 @@ import re
 
 import keras
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 @dataclasses.dataclass(frozen=True)

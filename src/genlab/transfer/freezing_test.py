@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.transfer import freeze, freeze_summary, parse_spec, select_layers, unfreeze_all
 from genlab.transfer.freezing import SpecItem
 from genlab.transfer.testing import IMAGES, batchnorm_backbone, compiled, fit, snapshot, tiny_autoencoder

@@ -2,7 +2,7 @@
 
 :class:`TransferPlan` is plain data (saved in the run's ``metadata.json`` under
 ``transfer.plan``); :meth:`TransferPlan.prepare` is the ``prepare_model`` hook of
-:func:`genlab.training.train` / :func:`genlab.training.resume`. It runs once the model and its
+:func:`genlab.workflows.train.train` / :func:`genlab.workflows.train.resume`. It runs once the model and its
 optimizers are built and *before* a checkpoint is restored, so a resumed run is prepared
 exactly like the original one and then takes its weights and optimizer state from the
 checkpoint:
@@ -22,8 +22,9 @@ from __future__ import annotations
 import dataclasses
 import sys
 
-from genlab.config import Config, check_choice
-from genlab.errors import GenlabError
+from genlab.core.config import Config, check_choice
+from genlab.core.errors import GenlabError
+from genlab.core.io import atomic_write_text
 from genlab.transfer.callbacks import GradualUnfreezing, SourceDomainEvaluation, gradual_stages
 from genlab.transfer.freezing import (
     freeze_summary, parse_spec, resolve_group, select_layers, set_trainable, transfer_groups,
@@ -101,10 +102,17 @@ class TransferPlan(Config):
         parts = [f"{group}:-1" for group, blocks in transfer_groups(model).items() if len(blocks) > 1]
         return ",".join(parts)
 
-    def prepare(self, model, run, resume: bool, verbose: bool = True) -> list:
-        """Apply the plan to ``model`` (built, optimizers built); return the callbacks it needs."""
+    def prepare(self, model, run, resume: bool, source_model=None, source_batches=None, verbose: bool = True) -> list:
+        """Apply the plan to ``model`` (built, optimizers built); return the callbacks it needs.
+
+        ``source_model``: the source run's model (needed when ``source`` is set);
+        ``source_batches``: source-domain test batches (needed when ``source_eval`` is set). The
+        run-level workflow (:func:`genlab.workflows.transfer_setup.plan_preparer`) loads both, so
+        that this package never loads a run itself."""
         if self.source:
-            copy_weights(self._source_model(run, resume), model, skip=select_layers(model, self.reinit))
+            if source_model is None:
+                raise GenlabError("a transfer plan with a source run needs the source model (source_model=...)")
+            copy_weights(source_model, model, skip=select_layers(model, self.reinit))
         frozen = select_layers(model, self.initial_freeze(model))
         set_trainable(frozen, False)
         callbacks = []
@@ -114,55 +122,12 @@ class TransferPlan(Config):
             callbacks.append(GradualUnfreezing(stages, every, verbose))
         install_update_rules(model, self.lr_scale, self.group_lr, self.block_lr_decay, self.warmup_steps, self.l2sp)
         if self.source_eval:
-            callbacks.append(self._source_evaluation(run))
+            if source_batches is None:
+                raise GenlabError("a transfer plan with source_eval needs the source-domain batches (source_batches=...)")
+            callbacks.append(SourceDomainEvaluation(source_batches))
         summary = freeze_summary(model)
         if verbose:
             print(summary, file=sys.stderr)
         if not resume:
-            from genlab.runs import atomic_write_text
-
             atomic_write_text(run.path / "transfer_summary.txt", summary + "\n")
         return callbacks
-
-    def _source_model(self, run, resume: bool):
-        from genlab.runs import RunDir, load_run_model, write_json
-
-        kept = RunDir(run.path / SOURCE_FOLDER)
-        if not resume:
-            source_run, source_config, source_model = load_run_model(self.source)
-            kept.save_weights(source_model)
-            write_json(kept.config_path, source_config.to_dict())
-            return source_model
-        if not kept.config_path.is_file():
-            raise GenlabError(f"run {str(run.path)!r} lacks its copy of the source run ({kept.path} is missing)")
-        return load_run_model(kept.path)[2]
-
-    def _source_evaluation(self, run) -> SourceDomainEvaluation:
-        from genlab.data.pipeline import eval_batches
-        from genlab.data.sources import load_image_data
-        from genlab.runs import RunDir
-
-        config = RunDir(run.path / SOURCE_FOLDER).load_config()
-        data = load_image_data(config.data.source, config.data.limit, config.model.seed)
-        images = data.x_test[: self.source_eval]
-        labels = None if data.y_test is None else data.y_test[: self.source_eval]
-        return SourceDomainEvaluation(eval_batches(images, labels, config.train.batch_size, config.model.value_range))
-
-
-def train_frozen(family: str, out, freeze_spec: str, model=None, data=None, train=None, verbose="auto"):
-    """``genlab train FAMILY --freeze SPEC``: a new run with the named layers frozen from the start
-    (e.g. a pretrained backbone). The spec is checked on the model before anything is written;
-    ``--resume`` re-applies it (the plan is saved in the run's metadata)."""
-    from genlab import training
-    from genlab.config import DataConfig
-    from genlab.registry import get_family
-
-    plan = TransferPlan(freeze=freeze_spec)
-    family_class = get_family(family)
-    data = data or DataConfig()
-    values = dict(model or {})
-    image_data = training.load_training_data(family_class.name, data, int(values.get("seed", 0)))
-    config = training._model_config_for_data(family_class.name, values, image_data, data.crop_size)
-    plan.check(family_class.model_class(config))
-    return training.train(family_class.name, out, model=values, data=data, train=train, verbose=verbose,
-                          prepare_model=plan.prepare, metadata={"transfer": {"plan": plan.to_dict()}})

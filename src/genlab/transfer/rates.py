@@ -36,7 +36,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.transfer.freezing import block_layers, resolve_group, transfer_groups
 
 

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.transfer import UpdateRule, install_update_rules, parse_group_scales, variable_scales
 from genlab.transfer.testing import compiled, fit, tiny_autoencoder
 

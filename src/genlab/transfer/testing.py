@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from genlab.config import TrainConfig
+from genlab.core.config import TrainConfig
 from genlab.models.autoencoder import Autoencoder, AutoencoderConfig
 
 IMAGES = np.random.default_rng(0).uniform(size=(4, 8, 8, 1)).astype("float32")

@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.transfer.freezing import leaf_layers
 
 

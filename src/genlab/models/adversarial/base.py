@@ -28,9 +28,9 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genlab.config import TrainConfig
-from genlab.distribute import replica_random_normal, replicas_in_sync
-from genlab.errors import GenlabError
+from genlab.core.config import TrainConfig
+from genlab.core.distribute import replica_random_normal, replicas_in_sync
+from genlab.core.errors import GenlabError
 from genlab.models.adversarial.losses import discriminator_loss, generator_loss, global_norm
 from genlab.models.base import GenerativeModel, loss_scaled
 
@@ -144,7 +144,7 @@ class AdversarialModel(GenerativeModel):
 
     def noise(self, batch_size):
         """z ~ N(0, I), drawn from the model's seed generator (reproducible, resumable); under
-        tf.distribute, this replica's rows of the global batch's draw (see genlab.distribute)."""
+        tf.distribute, this replica's rows of the global batch's draw (see genlab.core.distribute)."""
         return replica_random_normal((batch_size, self.config.latent_dim), self.seed_generator)
 
     def apply_gradients(self, optimizer, tape, loss, variables):

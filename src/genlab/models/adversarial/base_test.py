@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from genlab.callbacks.coverage import ModeCoverage
 from genlab.callbacks.nan_guard import NanGuard
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.models.adversarial import AdversarialModel, update_moving_average
 from genlab.models.cgan import CGAN, CGANConfig
 from genlab.models.gan import DCGAN, DCGANConfig
@@ -86,7 +86,7 @@ def test_a_step_under_mixed_float16_scales_the_losses_and_stays_finite():
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         model = DCGAN(DCGANConfig(input_shape=(8, 8, 1), latent_dim=4, filters=(4, 8)))
-        from genlab.config import TrainConfig
+        from genlab.core.config import TrainConfig
 
         model.compile_for_training(TrainConfig())
         assert isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer)

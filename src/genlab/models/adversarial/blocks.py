@@ -22,7 +22,7 @@ import math
 import keras
 from keras import layers
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 LEAK = 0.2
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from genlab.config import ModelConfig, check_choice, check_conv_input, check_layer_sizes
-from genlab.errors import GenlabError
+from genlab.core.config import ModelConfig, check_choice, check_conv_input, check_layer_sizes
+from genlab.core.errors import GenlabError
 from genlab.models.adversarial.losses import GENERATOR_LOSSES
 
 ARCHITECTURES = ("dense", "conv")

@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genlab.baselines import PCABaseline
+from genlab.models.baselines import PCABaseline
 from genlab.data.pipeline import scale_images
 from genlab.layers.noise import ImageCorruption
 from genlab.metrics.reconstruction import reconstruction_metrics
@@ -29,7 +29,7 @@ from genlab.models.autoencoder.config import AutoencoderConfig
 from genlab.layers.backbones import backbone_blocks
 from genlab.models.autoencoder.networks import BUILDERS, pretrained_encoder
 from genlab.models.base import GenerativeModel, layer_blocks, predict_in_batches
-from genlab.registry import register_model
+from genlab.core.registry import register_model
 
 EPSILON = 1e-7
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.models.autoencoder import Autoencoder, AutoencoderConfig
 from genlab.models.harness import check_family
 from genlab.transfer import freeze, select_layers

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from genlab.config import check_choice
-from genlab.errors import GenlabError
+from genlab.core.config import check_choice
+from genlab.core.errors import GenlabError
 from genlab.models.adversarial.config import MinimaxConfig, with_default
 
 CONDITIONS = ("input", "hidden")

@@ -19,7 +19,7 @@ from keras import ops
 from genlab.models.adversarial.base import AdversarialModel
 from genlab.models.cgan.config import CGANConfig
 from genlab.models.cgan.networks import build_discriminator, build_generator
-from genlab.registry import register_model
+from genlab.core.registry import register_model
 
 PREVIEW_CLASSES = 10
 

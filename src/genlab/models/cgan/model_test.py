@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.models.adversarial.testing import IMAGES, LATENTS, model_factory
 from genlab.models.cgan import CGAN, CGANConfig
 from genlab.models.harness import check_family

@@ -19,11 +19,11 @@ import tensorflow as tf
 from keras import ops
 
 from genlab.data.pipeline import scale_images
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.models.base import GenerativeModel, predict_in_batches
 from genlab.models.classifier import networks
 from genlab.models.classifier.config import ClassifierConfig
-from genlab.registry import register_model
+from genlab.core.registry import register_model
 
 
 @keras.saving.register_keras_serializable(package="genlab")

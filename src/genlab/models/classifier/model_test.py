@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from genlab.config import TrainConfig
+from genlab.core.config import TrainConfig
 from genlab.data.sources import ImageData
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.models.classifier import Classifier, ClassifierConfig
 from genlab.models.harness import check_family
 

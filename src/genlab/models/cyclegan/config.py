@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-from genlab.config import ModelConfig
-from genlab.errors import GenlabError
+from genlab.core.config import ModelConfig
+from genlab.core.errors import GenlabError
 
 DOWNSAMPLINGS = 2  # stride-2 convolutions of the ResNet generator (d128, d256)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 @keras.saving.register_keras_serializable(package="genlab")

@@ -26,14 +26,14 @@ import tensorflow as tf
 from keras import ops
 
 from genlab.callbacks.learning_rate import LinearDecay
-from genlab.config import TrainConfig
-from genlab.errors import GenlabError
+from genlab.core.config import TrainConfig
+from genlab.core.errors import GenlabError
 from genlab.layers.image import pad_to_multiple
 from genlab.models.cyclegan.config import DOWNSAMPLINGS, CycleGANConfig
 from genlab.models.cyclegan.history import ImageHistory
 from genlab.models.cyclegan.networks import discriminator, resnet_generator
 from genlab.models.image_to_image import ImageToImageModel
-from genlab.registry import register_model
+from genlab.core.registry import register_model
 
 DIRECTIONS = ("a2b", "b2a")
 

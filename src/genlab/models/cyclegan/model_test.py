@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from genlab.callbacks.learning_rate import linear_decay_factor
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.models.cyclegan import CycleGAN, CycleGANConfig, ImageHistory
 from genlab.models.harness import check_family
 
@@ -88,7 +88,7 @@ def test_linear_decay_factor_follows_the_paper_schedule():
 
 
 def test_training_callbacks_decay_the_learning_rate():
-    from genlab.config import TrainConfig
+    from genlab.core.config import TrainConfig
 
     model = make()()
     model.compile_for_training(TrainConfig(epochs=4, learning_rate=0.1))

@@ -20,7 +20,7 @@ import keras
 from genlab.models.adversarial.base import AdversarialModel
 from genlab.models.gan.config import DCGANConfig, GANConfig
 from genlab.models.gan.networks import build_discriminator, build_generator
-from genlab.registry import register_model
+from genlab.core.registry import register_model
 
 
 @keras.saving.register_keras_serializable(package="genlab")

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from genlab.config import TrainConfig
-from genlab.errors import GenlabError
+from genlab.core.config import TrainConfig
+from genlab.core.errors import GenlabError
 from genlab.models.adversarial.testing import IMAGES, LATENTS, model_factory
 from genlab.models.gan import DCGAN, GAN, DCGANConfig, GANConfig
 from genlab.models.harness import check_family

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-from genlab.config import ModelConfig
-from genlab.errors import GenlabError
+from genlab.core.config import ModelConfig
+from genlab.core.errors import GenlabError
 
 MAX_DEPTH = 8  # U-Net-256 of the paper: 256 -> 1 in 8 stride-2 steps
 

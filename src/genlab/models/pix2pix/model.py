@@ -21,12 +21,12 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.layers.image import pad_to_multiple
 from genlab.models.image_to_image import ImageToImageModel
 from genlab.models.pix2pix.config import Pix2PixConfig
 from genlab.models.pix2pix.networks import discriminator, unet_generator
-from genlab.registry import register_model
+from genlab.core.registry import register_model
 
 
 def binary_cross_entropy(logits, target: float):

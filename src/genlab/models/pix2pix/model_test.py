@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.models.harness import check_family
 from genlab.models.pix2pix import Pix2Pix, Pix2PixConfig
 from genlab.models.pix2pix.config import largest_depth

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-from genlab.config import ModelConfig
-from genlab.errors import GenlabError
+from genlab.core.config import ModelConfig
+from genlab.core.errors import GenlabError
 
 SCALES = (2, 4, 8)  # one PixelShuffle x2 stage per factor of 2
 #: feature layer of the content loss per pretrained network (both at stride 16, like VGG's phi_5,4)

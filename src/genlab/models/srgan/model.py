@@ -30,15 +30,15 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genlab.config import TrainConfig
+from genlab.core.config import TrainConfig
 from genlab.data.pipeline import scale_images
-from genlab.distribute import replicas_in_sync
-from genlab.errors import GenlabError
+from genlab.core.distribute import replicas_in_sync
+from genlab.core.errors import GenlabError
 from genlab.models.image_to_image import ImageToImageModel
 from genlab.models.srgan.config import CONTENT_LAYERS, PIXEL, SRGANConfig
 from genlab.models.srgan.networks import discriminator, srresnet_generator
 from genlab.models.srgan.tiling import tiled_upscale
-from genlab.registry import register_model
+from genlab.core.registry import register_model
 
 
 def binary_cross_entropy(logits, target: float):

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from genlab.config import TrainConfig
+from genlab.core.config import TrainConfig
 from genlab.data.sources import ImageData, find_data_file
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.models.harness import check_family
 from genlab.models.srgan import SRGAN, SRGANConfig, tiled_upscale
 from genlab.models.srgan.model import AdversarialPhase

@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 
 def _starts(size: int, tile: int, overlap: int) -> list[int]:

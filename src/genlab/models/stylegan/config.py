@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from genlab.config import ModelConfig
-from genlab.errors import GenlabError
+from genlab.core.config import ModelConfig
+from genlab.core.errors import GenlabError
 from genlab.layers.augment import parse_policy
 
 

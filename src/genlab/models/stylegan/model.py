@@ -37,14 +37,14 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genlab.config import TrainConfig
-from genlab.distribute import replica_random_normal
-from genlab.errors import GenlabError
+from genlab.core.config import TrainConfig
+from genlab.core.distribute import replica_random_normal
+from genlab.core.errors import GenlabError
 from genlab.layers.augment import diff_augment, parse_policy
 from genlab.models.base import GenerativeModel, loss_scaled
 from genlab.models.stylegan.config import StyleGANConfig
 from genlab.models.stylegan.networks import build_discriminator, build_mapping, build_synthesis, num_styles
-from genlab.registry import register_model
+from genlab.core.registry import register_model
 
 
 def mix_styles(w_first, w_second, crossover, num_layers: int):

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from genlab.config import TrainConfig
-from genlab.errors import GenlabError
+from genlab.core.config import TrainConfig
+from genlab.core.errors import GenlabError
 from genlab.layers.style import ModulatedConv2D
 from genlab.models.harness import check_family
 from genlab.models.stylegan import StyleGAN, StyleGANConfig, mix_styles

@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 
 PERCEPTUAL_LAYERS = ("conv_pw_1_relu", "conv_pw_3_relu", "conv_pw_5_relu")
 PERCEPTUAL_SIZE = 64

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.models.stylegan import StyleGAN, StyleGANConfig
 from genlab.models.stylegan.projection import PerceptualDistance, edit, project
 

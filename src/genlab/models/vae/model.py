@@ -30,7 +30,7 @@ import tensorflow as tf
 from keras import ops
 
 from genlab.data.pipeline import scale_images
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.layers.sampling import Sampling
 from genlab.metrics.reconstruction import reconstruction_metrics
 from genlab.models.base import GenerativeModel
@@ -45,7 +45,7 @@ from genlab.models.vae.objective import (
     log_normal,
     squared_error,
 )
-from genlab.registry import register_model
+from genlab.core.registry import register_model
 
 
 @keras.saving.register_keras_serializable(package="genlab")

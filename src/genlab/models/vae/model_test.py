@@ -5,12 +5,12 @@ import pytest
 import tensorflow as tf
 from keras import ops
 
-from genlab.config import DataConfig, TrainConfig
-from genlab.errors import GenlabError
+from genlab.core.config import DataConfig, TrainConfig
+from genlab.core.errors import GenlabError
 from genlab.models.harness import check_family
 from genlab.models.vae import VAE, ConditionalVAE, CVAEConfig, VAEConfig
 from genlab.models.vae.objective import bernoulli_nll, gaussian_nll, kl_objective, kl_per_dimension, log_normal
-from genlab.registry import get_family
+from genlab.core.registry import get_family
 
 IMAGES = np.random.default_rng(0).uniform(size=(4, 8, 8, 1)).astype("float32")
 LABELS = np.array([0, 1, 2, 1], "int32")
@@ -201,7 +201,7 @@ def test_conditional_vae_generates_by_class_and_rejects_bad_labels():
 
 
 def test_conditional_vae_needs_labelled_data(tmp_path):
-    from genlab.training import train
+    from genlab.workflows.train import train
 
     with pytest.raises(GenlabError, match="labelled data"):
         CVAEConfig(**SMALL, num_classes=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from genlab.errors import GenlabError
+from genlab.core.errors import GenlabError
 from genlab.models.adversarial.config import AdversarialConfig, with_default
 
 

@@ -21,13 +21,13 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from genlab.distribute import replica_random_uniform, replicas_in_sync
-from genlab.errors import GenlabError
+from genlab.core.distribute import replica_random_uniform, replicas_in_sync
+from genlab.core.errors import GenlabError
 from genlab.models.adversarial.base import AdversarialModel
 from genlab.models.adversarial.losses import critic_loss, gradient_penalty, wasserstein_estimate, wasserstein_generator_loss
 from genlab.models.wgan.config import WGANConfig, WGANGPConfig
 from genlab.models.wgan.networks import build_critic, build_generator
-from genlab.registry import register_model
+from genlab.core.registry import register_model
 
 
 @keras.saving.register_keras_serializable(package="genlab")
