@@ -50,6 +50,7 @@ from genlab.data import load_image_data, scale_images
 from genlab.models.autoencoder import Autoencoder, AutoencoderConfig
 from genlab.metrics.distribution import kid
 from genlab.metrics.features import get_extractor
+import genlab.models.families  # noqa: F401  (every family, models loaded)
 from genlab.core.registry import get_family
 from genlab.transfer import copy_weights, freeze, install_update_rules
 

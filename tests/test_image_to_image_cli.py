@@ -144,3 +144,14 @@ def test_finetune_an_srgan_run_on_a_new_domain(srgan_run, folders, tmp_path):
                  "--out", str(out)]) == 0
     assert (out / "weights" / "generator.weights.h5").is_file()
     assert json.loads((out / "metadata.json").read_text())["transfer"]["source"]["family"] == "srgan"
+
+
+def test_a_run_keeps_one_copy_of_the_weights_per_file(cyclegan_run):
+    """model.keras holds the networks without optimizer state, and one checkpoint is kept."""
+    import zipfile
+
+    weights = sum(p.stat().st_size for p in (cyclegan_run / "weights").glob("*.weights.h5"))
+    with zipfile.ZipFile(cyclegan_run / "model.keras") as archive:
+        saved = sum(info.file_size for info in archive.infolist() if info.filename.endswith(".h5"))
+    assert saved < 1.3 * weights, (saved, weights)  # two Adam states would make it about 3x
+    assert len(list((cyclegan_run / "checkpoints").glob("epoch-*"))) == 1

@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from genlab.core.config import TrainConfig
+import genlab.models.families  # noqa: F401  (every family, models loaded)
 from genlab.core.registry import get_family
 
 SHAPE = {"stylegan": [16, 16, 3], "cyclegan": [16, 16, 3], "pix2pix": [16, 16, 3]}

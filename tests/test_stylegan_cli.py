@@ -1,5 +1,6 @@
-"""End to end through the command line: a tiny StyleGAN on 64 MNIST digits (28x28 trained at
-32x32), then sampling with truncation, style mixing, fine-tuning with freezing, projection and editing."""
+"""End to end through the command line: a tiny StyleGAN on 64 MNIST-shaped images (28x28 gray,
+10 classes, trained at 32x32; made here, so no dataset file or download is needed), then sampling
+with truncation, style mixing, fine-tuning with freezing, projection and editing."""
 
 import json
 
@@ -9,14 +10,27 @@ from PIL import Image
 
 from genlab.cli.main import main
 
-TINY = ["--data", "mnist", "--limit", "64", "--batch-size", "16", "--latent-dim", "8", "--w-dim", "8",
+TINY = ["--limit", "64", "--batch-size", "16", "--latent-dim", "8", "--w-dim", "8",
         "--mapping-layers", "2", "--channel-base", "64", "--channel-max", "8", "--quiet"]
+
+
+def digit_like_npz(path, count: int, seed: int):
+    """``count`` train and 20 test images (two per class), 28x28 gray, labels 0-9: a noisy bar per class."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[0:28, 0:28]
+    patterns = [(np.abs(rows * np.cos(k) + cols * np.sin(k) - 14 - 4 * np.sin(3 * k)) < 3 + k % 3) for k in range(10)]
+    labels = np.concatenate([np.arange(count) % 10, np.arange(20) % 10])
+    images = np.stack([patterns[label] * 200 + rng.integers(0, 55, (28, 28)) for label in labels]).astype(np.uint8)
+    np.savez(path, x_train=images[:count], y_train=labels[:count], x_test=images[count:], y_test=labels[count:])
+    return f"npz:{path}"
 
 
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs") / "sg"
-    assert main(["train", "stylegan", *TINY, "--epochs", "1", "--out", str(out)]) == 0
+    folder = tmp_path_factory.mktemp("runs")
+    out = folder / "sg"
+    data = digit_like_npz(folder / "digits28.npz", 64, seed=0)
+    assert main(["train", "stylegan", "--data", data, *TINY, "--epochs", "1", "--out", str(out)]) == 0
     return out
 
 
@@ -33,7 +47,7 @@ def test_train_sample_and_style_mix(trained_run, tmp_path):
     assert main(["style-mix", str(trained_run), "--rows", "3", "--cols", "2", "--crossover", "2", "--out", str(mix)]) == 0
     width, height = Image.open(mix).size
     assert width < height  # 3 columns (corner + 2 sources) by 4 rows (sources + 3 rows)
-    assert main(["style-mix", str(trained_run), "--crossover", "99", "--out", str(mix)]) == 2
+    assert main(["style-mix", str(trained_run), "--crossover", "99", "--out", str(mix), "--overwrite"]) == 2
 
 
 def test_project_and_edit(trained_run, tmp_path, capsys):
@@ -61,7 +75,8 @@ def test_project_and_edit(trained_run, tmp_path, capsys):
 
 def test_finetune_with_frozen_blocks(trained_run, tmp_path):
     out = tmp_path / "ft"
-    assert main(["finetune", str(trained_run), "--data", "fashion_mnist", "--limit", "32", "--freeze",
+    data = digit_like_npz(tmp_path / "other28.npz", 32, seed=1)
+    assert main(["finetune", str(trained_run), "--data", data, "--limit", "32", "--freeze",
                  "mapping,g:2,d:2", "--lr-scale", "0.1", "--epochs", "1", "--quiet", "--out", str(out)]) == 0
     summary = (out / "transfer_summary.txt").read_text()
     assert "frozen" in summary and "generator" in summary and "mapping" in summary

@@ -12,13 +12,3 @@ if "keras" not in __import__("sys").modules:
     os.environ["KERAS_BACKEND"] = "tensorflow"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-
-def _check_backend() -> None:
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
-        raise RuntimeError(
-            f"genlab needs the Keras TensorFlow backend, but Keras was already imported with "
-            f"backend {keras.backend.backend()!r}; import genlab before keras or set "
-            f"KERAS_BACKEND=tensorflow"
-        )

@@ -13,6 +13,12 @@ Layout of a run directory::
 
 Every file is written atomically (temporary name in the same folder, then ``os.replace``),
 so a crash leaves either the old file or the new one, never half of one.
+
+One writer per run: :meth:`RunDir.create` makes the directory with one atomic rename (of two
+processes creating the same run, exactly one succeeds), and training holds ``RUN/.lock``
+(:class:`RunLock`: the writer's pid and host) for as long as it writes. ``metadata.json``
+records the SHA-256 of every file in ``weights/``; :meth:`RunDir.load_weights` refuses a file
+that no longer matches.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as _dt
+import hashlib
 import io
 import json
 import os
@@ -27,6 +34,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -94,27 +102,52 @@ class RunDir:
     plots_dir = property(lambda self: self.path / "plots")
     logs_dir = property(lambda self: self.path / "logs")
     model_path = property(lambda self: self.path / "model.keras")
+    report_path = property(lambda self: self.path / "report.html")
 
     def __repr__(self) -> str:
         return f"RunDir({str(self.path)!r})"
 
     @classmethod
     def create(cls, path: str | Path) -> "RunDir":
-        """Make a new run directory; refuse one that already holds a run (nothing is overwritten)."""
+        """Make a new run directory; refuse one that already holds a run (nothing is overwritten).
+
+        The directory is laid out under a temporary name beside ``path`` and renamed to it in one
+        step: a rename onto a path that exists and is not empty fails, so of several processes
+        creating the same run exactly one succeeds. An existing empty directory is replaced.
+        """
         run = cls(path)
         if run.path.exists() and not run.path.is_dir():
             raise GenlabError(f"--out {str(run.path)!r} exists and is not a directory")
         if run.path.is_dir() and any(run.path.iterdir()):
-            raise GenlabError(
-                f"run directory {str(run.path)!r} already exists and is not empty; "
-                f"use --resume {run.path} to continue it, or choose another --out"
-            )
+            raise run._exists_error()
+        final = run.path.resolve() if run.path.is_symlink() else run.path  # a link to an empty folder: that folder
+        staging = cls(final.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{final.name}"))
         try:
-            for folder in (run.path, run.weights_dir, run.checkpoints_dir, run.samples_dir, run.plots_dir):
-                folder.mkdir(parents=True, exist_ok=True)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            for folder in (staging.path, staging.weights_dir, staging.checkpoints_dir, staging.samples_dir,
+                           staging.plots_dir):
+                folder.mkdir()
+            with contextlib.suppress(OSError):
+                final.rmdir()  # an empty directory (Windows cannot rename onto one); a full one stays
+            os.rename(staging.path, final)
         except OSError as error:
+            shutil.rmtree(staging.path, ignore_errors=True)
+            if run.path.is_dir() and any(run.path.iterdir()):  # another process created it first
+                raise run._exists_error() from None
             raise GenlabError(f"cannot create run directory {str(run.path)!r}: {error.strerror or error}") from None
         return run
+
+    def _exists_error(self) -> GenlabError:
+        holder = RunLock(self.path).holder()
+        writer = f" (genlab process {holder.get('pid')} on {holder.get('host')} is writing it)" if holder else ""
+        return GenlabError(
+            f"run directory {str(self.path)!r} already exists and is not empty{writer}; "
+            f"use --resume {self.path} to continue it, or choose another --out"
+        )
+
+    def lock(self) -> "RunLock":
+        """This run's writer lock, taken: ``with run.lock(): ...`` (see :class:`RunLock`)."""
+        return RunLock(self.path).acquire()
 
     @classmethod
     def open(cls, path: str | Path) -> "RunDir":
@@ -239,19 +272,36 @@ class RunDir:
 
     # final weights ----------------------------------------------------------------------
     def save_weights(self, model) -> None:
+        """One file per sub-network in ``weights/``; their SHA-256 go to ``metadata.json``.
+
+        The old digests are dropped before any file is replaced, so a crash in between leaves
+        weights that are not checked rather than weights that look corrupt."""
+        metadata = self.metadata()
+        if "weights_sha256" in metadata:
+            metadata.pop("weights_sha256")
+            write_json(self.metadata_path, metadata)
+        digests = {}
         for name, network in model.networks().items():
             with atomic_path(self.weights_dir / f"{name}.weights.h5") as temporary:
                 network.save_weights(temporary)
+                digests[f"{name}.weights.h5"] = sha256_of_file(temporary)
+        self.update_metadata(weights_sha256=digests)
 
     def save_model_file(self, model) -> None:
         with atomic_path(self.model_path) as temporary:
             model.save(temporary)
 
     def load_weights(self, model) -> None:
+        """Load ``weights/`` into a built model; a file whose SHA-256 differs from the one recorded
+        when it was saved (changed or corrupted since) is refused, naming it."""
+        recorded = self.metadata().get("weights_sha256") or {}
         for name, network in model.networks().items():
             path = self.weights_dir / f"{name}.weights.h5"
             if not path.is_file():
                 raise GenlabError(f"run {str(self.path)!r} has no weights for {name!r} ({path.name} missing)")
+            if path.name in recorded and sha256_of_file(path) != recorded[path.name]:
+                raise GenlabError(f"weights file {str(path)!r} does not match the SHA-256 recorded in metadata.json "
+                                  f"when it was saved: it was changed or corrupted since")
             try:
                 network.load_weights(path)
             except Exception as error:  # noqa: BLE001 - shape mismatch, corrupt file
@@ -260,14 +310,35 @@ class RunDir:
                 ) from None
 
 
+def sha256_of_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 # --------------------------------------------------------------------------------------
-# Overview of many runs
+# One writer per run
 # --------------------------------------------------------------------------------------
 
 
 def _process_alive(pid: int | None) -> bool:
+    """Whether process ``pid`` runs on this host (``os.kill(pid, 0)`` would end it on Windows)."""
     if not pid:
         return False
+    if os.name == "nt":
+        import ctypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel32.OpenProcess(0x1000, False, int(pid))  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return ctypes.get_last_error() == 5  # access denied: it exists
+        code = ctypes.c_ulong()
+        try:
+            return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -275,6 +346,123 @@ def _process_alive(pid: int | None) -> bool:
     except (PermissionError, OSError):
         return True
     return True
+
+
+class RunLock:
+    """``RUN/.lock``: the one process that writes a run (train, ``--resume``, finetune).
+
+    Taken by creating the file exclusively (``O_CREAT | O_EXCL``) with the holder's pid, host
+    and a random token; released (the file removed) when the ``with`` block ends, on an
+    exception or Ctrl-C too. A lock whose process no longer runs on this host (killed, power
+    cut) is stale and taken over: it is renamed away first, so of two processes taking it over
+    one wins. A second writer gets a GenlabError naming the holder.
+    """
+
+    NAME = ".lock"
+    FRESH_SECONDS = 10.0  # an unreadable lock younger than this is being written, not abandoned
+
+    def __init__(self, run_path: str | Path):
+        self.path = Path(run_path) / self.NAME
+        self.token: str | None = None
+
+    def holder(self) -> dict[str, Any] | None:
+        """The holder's record (pid, host, since, token); ``{}`` if unreadable; None if unlocked."""
+        try:
+            text = self.path.read_text("utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return {}
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError:
+            return {}
+        return record if isinstance(record, dict) else {}
+
+    def _stale(self, holder: dict[str, Any]) -> bool:
+        if not holder:  # empty or unreadable: the holder died between creating and writing it
+            try:
+                return time.time() - self.path.stat().st_mtime > self.FRESH_SECONDS
+            except FileNotFoundError:
+                return True
+        return holder.get("host") == platform.node() and not _process_alive(holder.get("pid"))
+
+    def acquire(self) -> "RunLock":
+        token = uuid.uuid4().hex
+        record = json.dumps({"pid": os.getpid(), "host": platform.node(), "since": now(), "token": token})
+        deadline = time.monotonic() + 2 * self.FRESH_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                descriptor = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = self.holder()
+                if holder is None:  # released meanwhile
+                    continue
+                if self._stale(holder):
+                    self._remove_stale(holder)
+                elif holder:
+                    raise self._held_error(holder) from None
+                else:  # its holder is between creating and writing it: read it again
+                    time.sleep(0.01)
+                continue
+            except OSError as error:
+                raise GenlabError(f"cannot lock run directory {str(self.path.parent)!r}: {error.strerror or error}") from None
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                handle.write(record)
+                handle.flush()
+                os.fsync(handle.fileno())
+            self.token = token
+            return self
+        raise GenlabError(f"cannot lock run directory {str(self.path.parent)!r}: its lock keeps changing hands")
+
+    def _remove_stale(self, stale: dict[str, Any]) -> None:
+        """Move the stale lock aside; if what was moved is not it (another process took it over in
+        between), put that one back."""
+        aside = self.path.with_name(f"{self.NAME}.stale-{uuid.uuid4().hex[:8]}")
+        try:
+            os.rename(self.path, aside)
+        except FileNotFoundError:
+            return
+        try:
+            moved = json.loads(aside.read_text("utf-8") or "{}")
+        except (OSError, json.JSONDecodeError):
+            moved = {}
+        if moved != stale:
+            with contextlib.suppress(OSError):
+                os.link(aside, self.path)  # fails if a third process locked it meanwhile
+        aside.unlink(missing_ok=True)
+
+    def _held_error(self, holder: dict[str, Any]) -> GenlabError:
+        run = str(self.path.parent)
+        where = "this process" if holder.get("pid") == os.getpid() and holder.get("host") == platform.node() \
+            else f"genlab process {holder.get('pid')} on {holder.get('host')}"
+        return GenlabError(
+            f"run directory {run!r} is being written by {where} (since {holder.get('since')}); wait for it to "
+            f"finish or stop it (if that process is gone, delete {str(self.path)!r})"
+        )
+
+    def release(self) -> None:
+        """Remove the lock if this object still holds it."""
+        if self.token is None:
+            return
+        holder = self.holder()
+        if holder and holder.get("token") == self.token:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        self.token = None
+
+    def __enter__(self) -> "RunLock":
+        if self.token is None:
+            self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+# --------------------------------------------------------------------------------------
+# Overview of many runs
+# --------------------------------------------------------------------------------------
 
 
 def run_status(metadata: dict[str, Any]) -> str:
@@ -287,12 +475,21 @@ def run_status(metadata: dict[str, Any]) -> str:
     return status
 
 
-def _headline(run: RunDir) -> str:
+def _model_row(table: dict[str, Any], family: str) -> tuple[str, Any]:
+    """The row of the run's own model (named after its family), not a baseline's (bicubic, PCA,
+    noisy input, real images); the first row when none is."""
+    for name, row in table.items():
+        if name.lower().startswith(family.lower()):
+            return name, row
+    return next(iter(table.items()))
+
+
+def _headline(run: RunDir, family: str = "") -> str:
     metrics = run.metrics()
     for section in metrics.values():
         table = section.get("table") if isinstance(section, dict) else None
         if isinstance(table, dict) and table:
-            name, row = next(iter(table.items()))
+            name, row = _model_row(table, family)
             figures = ", ".join(f"{k} {v:.4g}" for k, v in list(row.items())[:3] if isinstance(v, (int, float)))
             return f"{name}: {figures}"
     history = run.history()
@@ -310,9 +507,13 @@ def list_runs(root: str | Path) -> list[dict[str, Any]]:
     candidates = [root] + sorted(p for p in root.iterdir() if p.is_dir())
     candidates += sorted(q for p in root.iterdir() if p.is_dir() for q in p.iterdir() if q.is_dir())
     rows = []
+    runs_found: list[Path] = []
     for folder in candidates:
         if not (folder / "config.json").is_file():
             continue
+        if any(parent in runs_found for parent in folder.parents):
+            continue  # a folder inside a run (a fine-tune run's source/ copy) is part of that run
+        runs_found.append(folder)
         run = RunDir(folder)
         try:
             config = json.loads(run.config_path.read_text("utf-8"))
@@ -326,7 +527,7 @@ def list_runs(root: str | Path) -> list[dict[str, Any]]:
             "data": config.get("data", {}).get("source", "?"),
             "epochs": f"{metadata.get('epochs_done', 0)}/{config.get('train', {}).get('epochs', '?')}",
             "status": run_status(metadata),
-            "metrics": _headline(run),
+            "metrics": _headline(run, str(config.get("family", ""))),
         })
     return rows
 

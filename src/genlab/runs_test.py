@@ -1,4 +1,10 @@
 import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -6,6 +12,7 @@ import pytest
 from genlab.core.config import DataConfig, TrainConfig
 from genlab.core.errors import GenlabError
 from genlab.core.io import atomic_write_text
+from genlab.models.autoencoder import Autoencoder, AutoencoderConfig
 from genlab.workflows.loading import load_run_model
 from genlab.runs import RunDir
 from genlab.workflows.train import resume, train
@@ -111,3 +118,134 @@ def test_a_full_disk_fails_clearly_and_keeps_the_earlier_file(tmp_path, monkeypa
         atomic_write_text(target, "later")
     assert target.read_text() == "earlier"
     assert [p.name for p in tmp_path.iterdir()] == ["metadata.json"]
+
+
+# one writer per run ----------------------------------------------------------------------
+
+RACER = r"""
+import sys
+import time
+from genlab.core.errors import GenlabError
+from genlab.runs import RunDir
+
+mode = sys.argv[1]
+while True:
+    order = sys.stdin.readline().split()
+    if not order:
+        break
+    path, start = order[0], float(order[1])
+    while time.time() < start:  # the barrier: both racers spin until the same instant
+        pass
+    lock = None
+    try:
+        run = RunDir.create(path) if mode == "create" else RunDir(path)
+        lock = run.lock()
+        print("won", flush=True)
+    except GenlabError as error:
+        print("lost", error, flush=True)
+    sys.stdin.readline()  # hold what was won until the parent has both answers
+    if lock is not None:
+        lock.release()
+    print("released", flush=True)
+"""
+
+
+@pytest.mark.parametrize("mode", ["create", "lock"])
+def test_of_two_writers_released_together_exactly_one_wins(tmp_path, mode):
+    """Two processes create the same run (or lock the same existing run) at the same moment, 30 times."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    racers = [subprocess.Popen([sys.executable, "-u", "-c", RACER, mode], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    try:
+        for trial in range(30):
+            path = tmp_path / f"run{trial}"
+            if mode == "lock":
+                path.mkdir()
+            start = time.time() + 0.03
+            for racer in racers:
+                racer.stdin.write(f"{path} {start}\n")
+                racer.stdin.flush()
+            answers = [racer.stdout.readline().strip() for racer in racers]
+            assert sorted(a.split(" ", 1)[0] for a in answers) == ["lost", "won"], (trial, answers)
+            winner = racers[[a.split(" ", 1)[0] for a in answers].index("won")]
+            loser_says = next(a for a in answers if a.startswith("lost"))
+            assert ("already exists" if mode == "create" else f"genlab process {winner.pid} on") in loser_says
+            for racer in racers:
+                racer.stdin.write("release\n")
+                racer.stdin.flush()
+            assert [racer.stdout.readline().strip() for racer in racers] == ["released", "released"]
+            assert not (path / ".lock").exists()
+    finally:
+        for racer in racers:
+            racer.stdin.close()
+            racer.wait(timeout=60)
+
+
+def lock_record(pid):
+    return {"pid": pid, "host": platform.node(), "since": "2026-01-01T00:00:00+00:00", "token": "left"}
+
+
+def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    run = RunDir.create(tmp_path / "run")
+    (run.path / ".lock").write_text(json.dumps(lock_record(dead.pid)))
+    with run.lock():
+        assert json.loads((run.path / ".lock").read_text())["pid"] == os.getpid()
+    assert sorted(p.name for p in run.path.iterdir()) == ["checkpoints", "plots", "samples", "weights"]
+
+
+def test_a_live_writer_keeps_its_lock_and_a_crash_releases_it(tmp_path):
+    run = RunDir.create(tmp_path / "run")
+    (run.path / ".lock").write_text(json.dumps(lock_record(os.getppid())))  # pytest's parent: alive
+    with pytest.raises(GenlabError, match=rf"being written by genlab process {os.getppid()} on .*delete .*\.lock"):
+        run.lock()
+    assert json.loads((run.path / ".lock").read_text()) == lock_record(os.getppid())
+    (run.path / ".lock").unlink()
+    with pytest.raises(KeyboardInterrupt):
+        with run.lock():
+            with pytest.raises(GenlabError, match="being written by this process"):
+                run.lock()
+            raise KeyboardInterrupt
+    assert not (run.path / ".lock").exists()
+
+
+def test_create_replaces_an_empty_folder_and_never_a_full_one(tmp_path):
+    (tmp_path / "empty").mkdir()
+    assert RunDir.create(tmp_path / "empty").weights_dir.is_dir()
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("mine")
+    with pytest.raises(GenlabError, match="already exists and is not empty"):
+        RunDir.create(tmp_path / "full")
+    assert [p.name for p in (tmp_path / "full").iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "full"]  # no staging folder left
+
+
+def test_weights_record_their_sha256_and_a_changed_file_is_refused(tmp_path):
+    model = Autoencoder(AutoencoderConfig(input_shape=(8, 8, 1), latent_dim=2, filters=(4, 8)))
+    run = RunDir.create(tmp_path / "run")
+    run.save_weights(model)
+    digests = run.metadata()["weights_sha256"]
+    assert set(digests) == {f"{name}.weights.h5" for name in model.networks()}
+    run.load_weights(model)
+    path = run.weights_dir / "encoder.weights.h5"
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(GenlabError, match=r"weights file .*encoder\.weights\.h5' does not match the SHA-256"):
+        run.load_weights(model)
+
+
+def test_runs_lists_a_fine_tune_source_copy_as_part_of_its_run_and_shows_the_model_row(tmp_path):
+    import json
+
+    from genlab.runs import list_runs
+
+    run = tmp_path / "sr"
+    (run / "source").mkdir(parents=True)
+    for folder, family in ((run, "srgan"), (run / "source", "srgan")):
+        (folder / "config.json").write_text(json.dumps({"family": family, "data": {"source": "folder:x"}, "train": {"epochs": 2}}))
+        (folder / "metadata.json").write_text(json.dumps({"epochs_done": 2, "status": "finished"}))
+    (run / "metrics.json").write_text(json.dumps({"evaluation": {"table": {
+        "bicubic x4": {"psnr": 20.0}, "srgan x4": {"psnr": 28.5}}}}))
+    rows = list_runs(tmp_path)
+    assert [row["run"] for row in rows] == [str(run)]
+    assert rows[0]["metrics"].startswith("srgan x4: psnr 28.5")

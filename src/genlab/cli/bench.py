@@ -5,7 +5,8 @@ Prints the devices TensorFlow sees, one line per family as it finishes, then a t
 writes the rows. See :mod:`genlab.workflows.bench` for what is measured.
 """
 
-from genlab.cli.common import positive_int
+from genlab.cli.common import add_overwrite_flag, positive_int
+from genlab.core.io import check_output_path
 
 
 def add_parser(subparsers) -> None:
@@ -23,6 +24,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--input-shape", default=None, metavar="H,W,C",
                         help="image shape for every image family, e.g. 64,64,3 (default: each family's)")
     parser.add_argument("--json", default=None, metavar="OUT", help="also write the rows to this JSON file")
+    add_overwrite_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -30,6 +32,8 @@ def run(args) -> int:
     from genlab.workflows.bench import DEFAULT_SECONDS, format_table, run_bench, tensorflow_devices, write_json
 
     seconds = DEFAULT_SECONDS if args.seconds is None else args.seconds
+    if args.json:  # refused now, not after minutes of measuring
+        check_output_path(args.json, overwrite=args.overwrite, flag="--json")
     print(f"TensorFlow sees: {', '.join(tensorflow_devices())}", flush=True)
     rows = run_bench(args.families, seconds=seconds, batch_size=args.batch_size, precision=args.precision,
                      distribute=args.distribute, steps_per_execution=args.steps_per_execution,
@@ -41,7 +45,8 @@ def run(args) -> int:
         settings = {"families": args.families, "seconds": seconds, "batch_size": args.batch_size,
                     "precision": args.precision, "steps_per_execution": args.steps_per_execution,
                     "jit_compile": args.jit_compile, "distribute": args.distribute}
-        print(f"written {write_json(rows, args.json, settings)}")
+        out = check_output_path(args.json, overwrite=args.overwrite, flag="--json")  # again: it may exist by now
+        print(f"written {write_json(rows, out, settings)}")
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import typing
 
+from genlab.core.config import SEED_MAX
 from genlab.core.errors import GenlabError
 
 
@@ -14,6 +15,21 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> typing.NoReturn:
         self.exit(2, f"genlab: error: {message} (see '{self.prog} --help')\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        if not hasattr(namespace, "_innermost_parser"):  # the deepest sub-command parser returns first
+            namespace._innermost_parser = self
+        return namespace, extras
+
+    def parse_args(self, args=None, namespace=None):
+        """As argparse's, but an unknown flag is reported by the sub-command that was given it,
+        pointing to that sub-command's ``--help``."""
+        namespace, extras = self.parse_known_args(args, namespace)
+        innermost = vars(namespace).pop("_innermost_parser", self)
+        if extras:
+            innermost.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace
 
 
 def flag_name(field_name: str) -> str:
@@ -59,6 +75,24 @@ def positive_int(text: str) -> int:
     return value
 
 
+def seed_int(text: str) -> int:
+    """argparse type of ``--seed``: an integer from 0 to 2**32 - 1 (what NumPy and TensorFlow accept)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {SEED_MAX}, got {text!r}") from None
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {SEED_MAX}, got {text!r}")
+    return value
+
+
+def add_overwrite_flag(parser: argparse.ArgumentParser) -> None:
+    """``--overwrite``: the one switch that lets a command replace an existing output file
+    (never an input, never a file inside a run directory; see genlab.core.io.check_output_path)."""
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the output file if it exists (an input or a run's own file never is)")
+
+
 def require(condition: bool, message: str) -> None:
     if not condition:
         raise GenlabError(message)
@@ -78,5 +112,8 @@ def config_sections(path: str | None, family_name: str) -> dict[str, dict[str, t
     if file_values.get("family") not in (None, family_name):
         raise GenlabError(f"config file {path!r} is for family {file_values['family']!r}, not {family_name!r}")
     for section in sections:
-        sections[section].update(file_values.get(section, {}))
+        values = file_values.get(section, {})
+        require(isinstance(values, dict), f"config file {path!r}: section {section!r} must be a mapping of field "
+                                          f"names to values (e.g. {{\"{section}\": {{...}}}}), got {values!r}")
+        sections[section].update(values)
     return sections

@@ -4,7 +4,7 @@ Writes ``row_id, score, flag[, top_features]`` (row_id counts data rows from 0; 
 above the run's threshold; top_features names the features that contribute most).
 """
 
-from genlab.cli.common import positive_int
+from genlab.cli.common import add_overwrite_flag, positive_int
 
 CHUNK_SIZE = 50_000  # equal to genlab.workflows.detection.CHUNK_SIZE (CLI modules import the library lazily)
 
@@ -19,6 +19,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--top-features", type=int, default=None,
                         help="features named per row, 0 for none (default: the run's, 3)")
     parser.add_argument("--drop", default="", help="extra columns of the table to ignore, comma-separated")
+    add_overwrite_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -27,7 +28,7 @@ def run(args) -> int:
 
     drop = tuple(c.strip() for c in args.drop.split(",") if c.strip())
     summary = detect_file(args.run, args.data, out=args.out, chunk_size=args.chunk_size,
-                          top_features=args.top_features, drop=drop)
+                          top_features=args.top_features, drop=drop, overwrite=args.overwrite)
     print(f"scored {summary['rows']} rows, flagged {summary['flagged']} above threshold {summary['threshold']:.6g} "
           f"({summary['rows_per_second']:.0f} rows/s) -> {summary['out']}")
     return 0

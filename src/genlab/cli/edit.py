@@ -1,6 +1,6 @@
 """``genlab edit RUN --latent w.npy --direction class:3-class:5``: move a StyleGAN latent along a direction."""
 
-from genlab.cli.common import positive_int
+from genlab.cli.common import add_overwrite_flag, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -18,6 +18,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--perceptual", choices=("mobilenet", "none"), default="mobilenet",
                         help="distance used to project class images (default: mobilenet)")
     parser.add_argument("--out", default=None, help="PNG path (default: RUN/edit.png)")
+    add_overwrite_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -25,5 +26,6 @@ def run(args) -> int:
     from genlab.workflows.stylegan import edit_run
 
     print(edit_run(args.run, args.latent, args.direction, strength=args.strength, columns=args.columns, out=args.out,
-                   per_class=args.per_class, steps=args.steps, perceptual=args.perceptual))
+                   per_class=args.per_class, steps=args.steps, perceptual=args.perceptual,
+                   overwrite=args.overwrite))
     return 0

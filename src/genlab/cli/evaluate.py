@@ -1,6 +1,6 @@
 """``genlab evaluate RUN``: the family's test-split figures, printed and saved in metrics.json."""
 
-from genlab.cli.common import positive_int
+from genlab.cli.common import positive_int, seed_int
 
 
 def add_parser(subparsers) -> None:
@@ -24,7 +24,7 @@ def add_parser(subparsers) -> None:
                        help="extractor input size in pixels (default: the network's, 224 for lite0, 299 for inception)")
     group.add_argument("--reference-split", choices=("test", "train"), default=None,
                        help="real images the generator is compared with (default: test)")
-    group.add_argument("--seed", type=int, default=None, help="seed of the samples and subsets (default: 0)")
+    group.add_argument("--seed", type=seed_int, default=None, help="seed of the samples and subsets (default: 0)")
     group.add_argument("--no-baseline", action="store_true",
                        help="skip the row of real images of the other split (the floor of each figure)")
     parser.set_defaults(handler=run)
@@ -52,7 +52,10 @@ def run(args) -> int:
         print(describe_protocol(result["protocol"]["distribution"]))
     if "plots" in result:  # detector runs: ROC, PR and score histogram PNGs
         print("plots: " + ", ".join(str(path) for path in result["plots"].values()))
-    print(f"({result['protocol']['examples']} test examples of {result['protocol']['data']}; saved in metrics.json)")
+    if result["protocol"].get("examples"):
+        print(f"({result['protocol']['examples']} test examples of {result['protocol']['data']}; saved in metrics.json)")
+    else:
+        print("(saved in metrics.json)")
     return 0
 
 

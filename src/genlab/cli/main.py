@@ -18,6 +18,7 @@ from genlab.cli import edit, project, style_mix
 from genlab.cli import translate, upscale
 from genlab.cli import bench
 from genlab.cli.common import ArgumentParser
+from genlab.core.errors import GenlabError
 
 COMMANDS = [train, reconstruct, denoise, evaluate, report, runs, sample, interpolate, latent_map, traverse, finetune, detect,
             style_mix, project, edit, translate, upscale, bench]
@@ -111,12 +112,11 @@ def build_parser() -> ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # --help and argument errors answer here, before TensorFlow loads
     _quiet_tensorflow_import()
     from genlab.callbacks.nan_guard import TrainingDiverged
-    from genlab.core.errors import GenlabError
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except TrainingDiverged as error:

@@ -1,6 +1,6 @@
 """``genlab project RUN --image IMAGE``: the StyleGAN latent w that reproduces an image."""
 
-from genlab.cli.common import positive_int
+from genlab.cli.common import add_overwrite_flag, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -18,6 +18,7 @@ def add_parser(subparsers) -> None:
                              "multi-scale pixel distance (default: mobilenet)")
     parser.add_argument("--perceptual-weight", type=float, default=1.0, help="weight of the perceptual term (default: 1)")
     parser.add_argument("--w-plus", action="store_true", help="one w per layer (W+): closer, less editable")
+    add_overwrite_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -25,7 +26,8 @@ def run(args) -> int:
     from genlab.workflows.stylegan import project_run
 
     report = project_run(args.run, args.image, out=args.out, steps=args.steps, learning_rate=args.learning_rate,
-                         perceptual=args.perceptual, perceptual_weight=args.perceptual_weight, w_plus=args.w_plus)
+                         perceptual=args.perceptual, perceptual_weight=args.perceptual_weight, w_plus=args.w_plus,
+                         overwrite=args.overwrite)
     print(f"loss {report['initial_loss'][0]:.4f} -> {report['final_loss'][0]:.4f} "
           f"(pixel MSE {report['final_pixel_mse'][0]:.4f}); w saved in {report['latent']}, "
           f"comparison in {report['comparison']}")

@@ -1,6 +1,6 @@
 """``genlab style-mix RUN``: a StyleGAN style-mixing grid (coarse styles from rows, fine from columns)."""
 
-from genlab.cli.common import positive_int
+from genlab.cli.common import add_overwrite_flag, positive_int, seed_int
 
 
 def add_parser(subparsers) -> None:
@@ -14,8 +14,9 @@ def add_parser(subparsers) -> None:
                         help="first style layer taken from the column source (default: 2, i.e. the 4x4 layers "
                              "come from the row source)")
     parser.add_argument("--truncation", type=float, default=1.0, help="truncation psi in [0, 1] (default: 1)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the latent draws (default: 0)")
+    parser.add_argument("--seed", type=seed_int, default=0, help="seed of the latent draws (default: 0)")
     parser.add_argument("--out", default=None, help="PNG path (default: RUN/style_mix.png)")
+    add_overwrite_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -23,5 +24,5 @@ def run(args) -> int:
     from genlab.workflows.stylegan import style_mix_run
 
     print(style_mix_run(args.run, rows=args.rows, columns=args.cols, crossover=args.crossover,
-                        truncation=args.truncation, seed=args.seed, out=args.out))
+                        truncation=args.truncation, seed=args.seed, out=args.out, overwrite=args.overwrite))
     return 0

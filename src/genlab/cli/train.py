@@ -11,7 +11,10 @@ import sys
 
 from genlab.cli.common import add_dataclass_flags, config_sections, given, require
 from genlab.core.config import DataConfig, TrainConfig, apply_overrides
-from genlab.core.registry import families
+import genlab.models  # noqa: F401  (declares every image family: configs only, no TensorFlow)
+import genlab.tabular  # noqa: F401  (declares the tabular detector)
+from genlab.cli import train_tabular
+from genlab.core.registry import families, tabular_families
 
 DATA_HELP = "data source: digits (built in), mnist, fashion_mnist, cifar10, folder:PATH, npz:PATH"
 
@@ -20,14 +23,9 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("train", help="train a model family into a run directory",
                                    description="Train a model. One sub-command per model family.")
     family_parsers = parser.add_subparsers(dest="family", metavar="FAMILY", required=True)
+    for family in tabular_families():  # tables, not images: their own flags (cli/train_tabular.py)
+        train_tabular.add_family_parser(family_parsers, family)
     for family in families():
-        if family.model_class.data_kind == "tabular":  # tables, not images: its own flags (cli/train_tabular.py)
-            from genlab.cli import train_tabular
-
-            train_tabular.add_family_parser(family_parsers, family)
-            continue
-        if family.model_class.data_kind != "images":
-            continue
         sub = family_parsers.add_parser(family.name, aliases=list(family.aliases), help=family.description,
                                         description=f"Train {family.name}: {family.description}.")
         group = sub.add_argument_group("run")
@@ -76,7 +74,7 @@ def _train(args: argparse.Namespace) -> int:
                 f"--resume continues a run with its saved config; only --epochs may change (got {', '.join(changed) or '--config/--set'})")
         require(args.out is None or args.out == args.resume, "--resume writes into the resumed run; drop --out")
         epochs = int(train_values["epochs"]) if "epochs" in train_values else None
-        run_dir = training.resume(args.resume, epochs=epochs, verbose=verbose)
+        run_dir = training.resume(args.resume, epochs=epochs, verbose=verbose, family=args.family_name)
     else:
         require(bool(args.out), "--out RUN_DIR is required (or --resume RUN_DIR)")
         values = config_sections(args.config, args.family_name)

@@ -1,5 +1,5 @@
 """``genlab train detector``: the train sub-command of families whose data are tables
-(``data_kind == "tabular"``), added by :mod:`genlab.cli.train`.
+(:func:`genlab.core.registry.register_tabular`), added by :mod:`genlab.cli.train`.
 
 Flags: ``--data csv:PATH|parquet:PATH``, ``--out``, ``--config``, ``--set``, the training
 flags, and one flag per field of the family's config (``--label``, ``--drop``,

@@ -1,6 +1,6 @@
 """``genlab traverse RUN``: one row per latent dimension, swept from -span to +span (what each dimension encodes)."""
 
-from genlab.cli.common import positive_int
+from genlab.cli.common import add_overwrite_flag, positive_int
 
 
 def add_parser(subparsers) -> None:
@@ -15,6 +15,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--label", type=int, default=None, help="class (conditional runs)")
     parser.add_argument("--data", default=None, help="data source of the test images (default: the run's)")
     parser.add_argument("--out", default=None, help="PNG path (default: RUN/traversal.png)")
+    add_overwrite_flag(parser)
     parser.set_defaults(handler=run)
 
 
@@ -22,5 +23,5 @@ def run(args) -> int:
     from genlab.workflows.sample import traverse_run
 
     print(traverse_run(args.run, index=args.index, dims=args.dims, span=args.span, steps=args.steps,
-                       label=args.label, data=args.data, out=args.out))
+                       label=args.label, data=args.data, out=args.out, overwrite=args.overwrite))
     return 0

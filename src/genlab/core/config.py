@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from genlab.core.errors import GenlabError
+from genlab.core.registry import run_family
 
 
 def _is_optional(annotation: Any) -> tuple[bool, Any]:
@@ -187,7 +188,14 @@ def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, A
             if not isinstance(child, dict):
                 raise GenlabError(f"--set {text!r}: {part!r} is not a config section")
             node = child
-        node[path[-1].replace("-", "_")] = value
+        key = path[-1].replace("-", "_")
+        if len(path) == 1 and key not in node:
+            raise GenlabError(f"--set {text!r}: give a section and a field, e.g. --set model.latent_dim=8 "
+                              f"(sections: {', '.join(sorted(node)) or 'none'})")
+        if isinstance(node.get(key), dict) and not isinstance(value, dict):
+            raise GenlabError(f"--set {text!r}: {key!r} is a config section, not a value; set one of its fields, "
+                              f"e.g. --set {key}.FIELD=VALUE")
+        node[key] = value
     return result
 
 
@@ -199,6 +207,16 @@ def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, A
 def _check_positive(name: str, value: float, allow_zero: bool = False) -> None:
     if value < 0 or (value == 0 and not allow_zero):
         raise GenlabError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+
+
+#: seeds are unsigned 32-bit integers: what NumPy, TensorFlow and Keras all accept
+SEED_MAX = 2**32 - 1
+
+
+def check_seed(name: str, value: int) -> None:
+    """A seed must lie in 0 .. 2**32 - 1 (NumPy's and TensorFlow's generators refuse others)."""
+    if not 0 <= value <= SEED_MAX:
+        raise GenlabError(f"{name} must be an integer from 0 to {SEED_MAX}, got {value}")
 
 
 def check_choice(name: str, value: object, choices) -> None:
@@ -234,6 +252,9 @@ class ModelConfig(Config):
 
     #: fields the CLI does not expose as ``--flags`` (they come from the data)
     data_fields: ClassVar[tuple[str, ...]] = ("input_shape", "num_classes", "value_range")
+    #: the family's optimizer step size, used where neither ``--learning-rate`` nor a config value
+    #: gives one (a family's config redeclares it, e.g. a paper's rate; see TrainConfig.learning_rate)
+    default_learning_rate: ClassVar[float] = 1e-3
 
     input_shape: tuple[int, ...] = dataclasses.field(default=(28, 28, 1), metadata={"help": "shape of one input"})
     latent_dim: int = dataclasses.field(default=32, metadata={"help": "size of the latent code"})
@@ -249,6 +270,7 @@ class ModelConfig(Config):
         if not low < high:
             raise GenlabError(f"value_range must be (low, high) with low < high, got {self.value_range!r}")
         _check_positive("num_classes", self.num_classes, allow_zero=True)
+        check_seed("seed", self.seed)
 
 
 @dataclasses.dataclass
@@ -295,18 +317,23 @@ class TrainConfig(Config):
 
     epochs: int = 10
     batch_size: int = 128
-    learning_rate: float = 1e-3
+    #: None (not given): each model family's own ``default_learning_rate``; a value always wins
+    learning_rate: float | None = dataclasses.field(
+        default=None, metadata={"help": "optimizer step size; None: the family's own (e.g. its paper's)"})
     steps_per_execution: int = 1
     jit_compile: bool = False
     deterministic: bool = False
     precision: str = "float32"
-    checkpoints_to_keep: int = 2
+    checkpoints_to_keep: int = dataclasses.field(default=1, metadata={
+        "flag": "--keep-checkpoints",
+        "help": "end-of-epoch checkpoints a run keeps (each holds weights + optimizer state: about 3x the weights)"})
     distribute: str = "none"
 
     def validate(self) -> None:
         _check_positive("epochs", self.epochs)
         _check_positive("batch_size", self.batch_size)
-        _check_positive("learning_rate", self.learning_rate)
+        if self.learning_rate is not None:
+            _check_positive("learning_rate", self.learning_rate)
         _check_positive("steps_per_execution", self.steps_per_execution)
         _check_positive("checkpoints_to_keep", self.checkpoints_to_keep)
         check_choice("precision", self.precision, PRECISIONS)
@@ -332,14 +359,12 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "RunConfig":
-        from genlab.core.registry import get_family
-
         if not isinstance(values, dict) or "family" not in values:
             raise GenlabError("a run config must be a mapping with a 'family' key")
         unknown = sorted(set(values) - {"family", "model", "data", "train"})
         if unknown:
             raise GenlabError(f"unknown run config section(s) {', '.join(unknown)}; known: family, model, data, train")
-        family = get_family(values["family"])
+        family = run_family(values["family"])
         return cls(
             family=family.name,
             model=family.config_class.from_dict(values.get("model", {})),

@@ -29,6 +29,7 @@ MIRRORED_EQUALS_SINGLE = textwrap.dedent("""
     import keras
     import genlab
     from genlab.core.config import TrainConfig
+    import genlab.models.families  # noqa: F401  (every family, models loaded)
     from genlab.core.registry import get_family
 
     family, values = sys.argv[1], json.loads(sys.argv[2])
@@ -169,6 +170,7 @@ EVERY_FAMILY_MIRRORED = textwrap.dedent("""
     import keras
     import genlab
     from genlab.core.config import TrainConfig
+    import genlab.models.families  # noqa: F401  (every family, models loaded)
     from genlab.core.registry import get_family
 
     shapes = {"stylegan": [16, 16, 3], "cyclegan": [16, 16, 3], "pix2pix": [16, 16, 3], "srgan": [16, 16, 3]}

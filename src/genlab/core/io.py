@@ -3,6 +3,10 @@ renamed over it (``os.replace``), so a crash leaves either the old file or the n
 
 JSON and CSV helpers read back what they write (numbers as numbers); a corrupt or missing
 file raises :class:`~genlab.core.errors.GenlabError` naming it.
+
+:func:`check_output_path` is the one rule every command applies to a file the user names
+with ``--out``: it never replaces an existing file unless asked, never lands among a run
+directory's own files, and is never one of the command's inputs.
 """
 
 from __future__ import annotations
@@ -20,6 +24,67 @@ from typing import Any, Iterator
 import numpy as np
 
 from genlab.core.errors import GenlabError
+
+
+#: a folder holding both of these is a run directory (see :mod:`genlab.runs`)
+RUN_MARKERS = ("config.json", "metadata.json")
+
+
+def run_directory_holding(path: str | Path) -> Path | None:
+    """The run directory that ``path`` (resolved) lies inside, at any depth; None outside every run."""
+    for folder in Path(path).resolve().parents:
+        if all((folder / name).is_file() for name in RUN_MARKERS):
+            return folder
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)  # hard links, case-insensitive file systems
+    except OSError:  # one of them does not exist
+        return False
+
+
+def source_path(spec: str | Path | None) -> Path | None:
+    """The file or folder a data spec reads (``npz:PATH``, ``csv:PATH``, ``folder:PATH``, or a path
+    that exists), for :func:`check_output_path`'s ``inputs``; None for a named data set (``digits``)."""
+    if spec is None:
+        return None
+    prefix, _, rest = str(spec).partition(":")
+    if rest and prefix.isalpha() and len(prefix) > 1:  # kind:PATH (not a Windows drive letter)
+        return Path(rest).expanduser()
+    path = Path(spec).expanduser()
+    return path if path.exists() else None
+
+
+def check_output_path(path: str | Path, inputs=(), overwrite: bool = False, default: str | Path | None = None,
+                      flag: str = "--out") -> Path:
+    """``path``, once it is safe to write; GenlabError (one line naming the path and the fix) otherwise.
+
+    An output file is never one of ``inputs`` (files the command reads; ``--overwrite`` does not
+    change that), never lies inside a run directory (a folder holding ``config.json`` and
+    ``metadata.json``), and never replaces an existing file unless ``overwrite``. ``default`` is
+    the command's own documented output inside the run it acts on (``RUN/samples.png``): that
+    one is the command's to rewrite, so only the inputs rule applies to it.
+    """
+    path = Path(path).expanduser()
+    resolved = path.resolve()
+    for source in inputs:
+        if source is not None and _same_file(resolved, Path(source).expanduser()):
+            raise GenlabError(f"{flag} {str(path)!r} is the input {str(source)!r}; choose another {flag}")
+    if default is not None and resolved == Path(default).expanduser().resolve():
+        return path
+    if path.is_dir():
+        raise GenlabError(f"{flag} {str(path)!r} is a directory; give a file path")
+    run = run_directory_holding(resolved)
+    if run is not None:
+        raise GenlabError(f"{flag} {str(path)!r} lies inside run directory {str(run)!r}, where genlab writes no "
+                          f"output it is given; choose another {flag}")
+    if path.exists() and not overwrite:
+        raise GenlabError(f"{flag} {str(path)!r} already exists; pass --overwrite to replace it, or choose another {flag}")
+    return path
 
 
 @contextlib.contextmanager

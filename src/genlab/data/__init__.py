@@ -1,7 +1,7 @@
-"""Data sources and tf.data pipelines."""
+"""Data sources and tf.data pipelines (TensorFlow loads with the first of them that needs it,
+so that :mod:`genlab.data.tabular` and configs stay light)."""
 
-from genlab.data.sources import ImageData, data_dirs, load_image_data, register_source
-from genlab.data.pipeline import epoch_batches, scale_images, to_uint8
+from genlab.core.lazy import lazy_exports
 
 __all__ = [
     "ImageData",
@@ -12,3 +12,8 @@ __all__ = [
     "scale_images",
     "to_uint8",
 ]
+
+__getattr__ = lazy_exports(__name__, {
+    "ImageData": "sources", "data_dirs": "sources", "load_image_data": "sources", "register_source": "sources",
+    "epoch_batches": "pipeline", "scale_images": "pipeline", "to_uint8": "pipeline",
+})

@@ -18,6 +18,7 @@ import hashlib
 import io
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -48,6 +49,9 @@ class ImageData:
             raise GenlabError(f"{self.name}: train images {self.x_train.shape[1:]} and test images {self.x_test.shape[1:]} differ")
         if len(self.x_train) == 0:
             raise GenlabError(f"{self.name}: no training images")
+        for split in ("train", "test"):
+            check_labels(getattr(self, f"y_{split}"), len(getattr(self, f"x_{split}")), f"{self.name}: y_{split}",
+                         self.class_names)
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -136,11 +140,19 @@ def find_data_file(file_name: str) -> Path | None:
     return None
 
 
+def _reason(error: BaseException) -> str:
+    """The reason of a failed download in a few words: the innermost cause's message, one line."""
+    while error.__cause__ is not None or error.__context__ is not None:
+        error = error.__cause__ or error.__context__
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:160]}" if text else type(error).__name__
+
+
 def _not_found(name: str, file_name: str, error: Exception) -> GenlabError:
     looked = ", ".join(str(d) for d in data_dirs())
     return GenlabError(
         f"dataset {name!r} not found: no {file_name} in {looked}, and keras.datasets could not download it "
-        f"({type(error).__name__}). Put {file_name} in one of those folders or set GENLAB_DATA to its folder."
+        f"({_reason(error)}). Put {file_name} in one of those folders or set GENLAB_DATA to its folder."
     )
 
 
@@ -148,8 +160,47 @@ def _add_channel(x: np.ndarray) -> np.ndarray:
     return x[..., None] if x.ndim == 3 else x
 
 
-def _labels(y: np.ndarray | None) -> np.ndarray | None:
-    return None if y is None else np.asarray(y).reshape(-1).astype(np.int64)
+def _labels(y: np.ndarray | None, where: str = "labels") -> np.ndarray | None:
+    """Class indices as int64 (N,): from (N,) or (N, 1) integers, or from one-hot rows (N, K), which
+    become the index of their 1. GenlabError for any other shape and for values that are not
+    whole numbers."""
+    if y is None:
+        return None
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    elif y.ndim == 2 and y.shape[1] > 1:
+        one_hot = y.dtype != object and np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()
+        if not one_hot:
+            raise GenlabError(f"{where} is shaped {y.shape} but is not one-hot (one 1 per row); give class indices "
+                              f"shaped (N,)")
+        y = np.argmax(y, axis=1)
+    if y.ndim != 1:
+        raise GenlabError(f"{where} must be class indices shaped (N,) (or one-hot (N, K)), got shape {y.shape}")
+    if y.dtype == bool or not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)):
+        raise GenlabError(f"{where} must be integer class indices, got dtype {y.dtype}")
+    if np.issubdtype(y.dtype, np.floating):
+        whole = np.isfinite(y) & (np.mod(y, 1) == 0)
+        if not whole.all():
+            raise GenlabError(f"{where} must be whole numbers (class indices 0, 1, 2, ...), got {y[~whole][0].item()!r}")
+    return y.astype(np.int64)
+
+
+def check_labels(y: np.ndarray | None, count: int, where: str, class_names: list[str] | None = None) -> None:
+    """Labels of ``count`` images: one per image, class indices from 0 (below ``len(class_names)``
+    when the classes are named); GenlabError naming the first offending value."""
+    if y is None:
+        return
+    if y.ndim != 1 or len(y) != count:
+        raise GenlabError(f"{where} has {len(y)} labels (shape {y.shape}) for {count} images; give one label per image")
+    if count == 0:
+        return
+    low, high = int(y.min()), int(y.max())
+    if low < 0:
+        raise GenlabError(f"{where} holds label {low}: labels are class indices 0, 1, 2, ... (no negative values)")
+    if class_names and high >= len(class_names):
+        raise GenlabError(f"{where} holds label {high}, but there are {len(class_names)} class names "
+                          f"(labels 0..{len(class_names) - 1})")
 
 
 def _load_keras_npz(name: str, file_name: str, keras_loader: str, class_names: list[str] | None) -> ImageData:
@@ -249,6 +300,8 @@ def _to_uint8_images(array: np.ndarray, where: str) -> np.ndarray:
         raise GenlabError(f"{where}: expected images shaped (N, H, W[, C]) with C in 1, 3, 4; got {array.shape}")
     if array.dtype == np.uint8:
         return array
+    if array.size == 0:  # no values to check the range of: the empty split is judged by the caller
+        return array.astype(np.uint8)
     if np.issubdtype(array.dtype, np.floating):
         if not np.all(np.isfinite(array)):
             raise GenlabError(f"{where}: images contain NaN or infinite values")
@@ -274,60 +327,116 @@ def load_npz(path_text: str) -> ImageData:
         arrays = {k: archive[k] for k in archive.files}
     except Exception as error:  # noqa: BLE001 - corrupt or not an npz
         raise GenlabError(f"cannot read {str(path)!r} as .npz: {error}") from None
+    def images_and_labels(x_key: str, y_key: str):
+        """The images and labels of one key pair, checked against each other before any split."""
+        images = _to_uint8_images(arrays[x_key], f"{path}: {x_key}")
+        labels = _labels(arrays.get(y_key), f"{path}: {y_key}")
+        check_labels(labels, len(images), f"{path}: {y_key}")
+        return images, labels
+
     if "x_train" in arrays:
-        x_train, y_train = arrays["x_train"], arrays.get("y_train")
+        x_train, y_train = images_and_labels("x_train", "y_train")
         if "x_test" in arrays:
-            x_test, y_test = arrays["x_test"], arrays.get("y_test")
+            x_test, y_test = images_and_labels("x_test", "y_test")
         else:
             x_train, y_train, x_test, y_test = _split(x_train, y_train)
     elif "x" in arrays:
-        x_train, y_train, x_test, y_test = _split(arrays["x"], arrays.get("y"))
+        x_train, y_train, x_test, y_test = _split(*images_and_labels("x", "y"))
     else:
         raise GenlabError(f"{str(path)!r} has keys {sorted(arrays)}; expected x_train (and x_test) or x")
     class_names = [str(c) for c in arrays["class_names"]] if "class_names" in arrays else None
-    return ImageData(
-        name=f"npz:{path}",
-        x_train=_to_uint8_images(x_train, f"{path}: x_train"),
-        y_train=_labels(y_train),
-        x_test=_to_uint8_images(x_test, f"{path}: x_test"),
-        y_test=_labels(y_test),
-        class_names=class_names,
-    )
+    return ImageData(f"npz:{path}", x_train, y_train, x_test, y_test, class_names)
+
+
+class UnreadableImage(GenlabError):
+    """An image file that cannot be read: not an image, truncated, or too large to decode safely."""
+
+
+#: PIL modes of 16-bit grayscale images (a 16-bit PNG opens as one of these, or as "I")
+SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+GRAYSCALE_MODES = ("L", "1", "I", "F", *SIXTEEN_BIT_MODES)
+
+
+def open_image(path: str | Path):
+    """The image in ``path`` as a loaded ``PIL.Image`` (the file is closed again).
+
+    :class:`UnreadableImage` (a GenlabError, one line naming the file) for a file PIL cannot
+    decode, and for one with more pixels than ``PIL.Image.MAX_IMAGE_PIXELS``: PIL's guard against
+    decompression bombs, a small file that would decode to gigabytes. Its warning (between one and
+    two times the limit) counts as refusal too, so no such image is ever decoded.
+    """
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.load()
+                return image.copy()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise UnreadableImage(f"image {str(path)!r} is too large to decode safely ({error}); resize it, or raise "
+                              f"PIL.Image.MAX_IMAGE_PIXELS if you trust the file") from None
+    except (OSError, ValueError, EOFError, SyntaxError) as error:  # UnidentifiedImageError is an OSError
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise UnreadableImage(f"cannot read image {str(path)!r}: {reason}") from None
+
+
+def image_to_uint8(image, mode: str, where: str = "image") -> np.ndarray:
+    """A PIL image as uint8 pixels in ``mode`` ("L": (H, W), "RGB": (H, W, 3)).
+
+    16-bit grayscale (modes I;16*, and I, as PIL opens 16-bit PNGs) is scaled to 8 bits,
+    ``v * 255 / 65535`` rounded, where ``convert("L")`` would clip every value above 255 to white.
+    A 32-bit integer image whose values do not fit 16 bits is refused.
+    """
+    if image.mode in SIXTEEN_BIT_MODES or image.mode == "I":
+        values = np.asarray(image)
+        if values.size and (values.min() < 0 or values.max() > 65535):
+            raise UnreadableImage(f"{where} is a 32-bit integer image with values in [{int(values.min())}, "
+                                  f"{int(values.max())}]; convert it to 8 bits first")
+        gray = np.round(values.astype(np.float64) * (255.0 / 65535.0)).astype(np.uint8)
+        return gray if mode == "L" else np.repeat(gray[..., None], 3, axis=-1)
+    return np.asarray(image.convert(mode), np.uint8)
 
 
 @register_source("folder", prefixed=True)
 def load_folder(path_text: str, skip_bad_images: bool = False) -> ImageData:
     """``folder:PATH``: images in PATH, or in sub-folders of PATH (one sub-folder per class).
 
-    All images must have one size; grayscale and RGB are not mixed silently: the folder's
-    images are converted to the mode most of them have. 10% are held out as a test split.
+    A folder with class sub-folders must hold no images itself (they would belong to no class):
+    it is refused, naming them, rather than dropping them. All images must have one size;
+    grayscale and RGB are not mixed silently: the folder's images are converted to the mode
+    most of them have (16-bit grayscale scaled to 8 bits, see :func:`image_to_uint8`). 10% are
+    held out as a test split. An unreadable image, or one too large to decode safely (see
+    :func:`open_image`), is refused, or skipped and counted with ``skip_bad_images``.
     """
-    from PIL import Image, UnidentifiedImageError
-
     root = Path(path_text).expanduser()
     if not root.is_dir():
         raise GenlabError(f"image folder {str(root)!r} does not exist")
     subfolders = sorted(p for p in root.iterdir() if p.is_dir())
+    loose = sorted(f for f in root.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+    if subfolders and loose:
+        raise GenlabError(
+            f"image folder {str(root)!r} has class sub-folders ({', '.join(p.name for p in subfolders[:4])}"
+            f"{', ...' if len(subfolders) > 4 else ''}) and {len(loose)} image(s) of no class directly in it "
+            f"(e.g. {loose[0].name}); move them into a class sub-folder, or out of {str(root)!r}"
+        )
     if subfolders:
         class_names = [p.name for p in subfolders]
         files = [(f, label) for label, folder in enumerate(subfolders) for f in sorted(folder.iterdir())]
     else:
         class_names = None
-        files = [(f, -1) for f in sorted(root.iterdir())]
+        files = [(f, -1) for f in loose]
     files = [(f, label) for f, label in files if f.suffix.lower() in IMAGE_SUFFIXES]
     if not files:
         raise GenlabError(f"image folder {str(root)!r} holds no images ({', '.join(IMAGE_SUFFIXES)})")
-    images, labels, skipped = [], [], []
+    images, labels, read, skipped = [], [], [], []
     for file, label in files:
         try:
-            with Image.open(file) as image:
-                image.load()
-                images.append(image.copy())
-        except (UnidentifiedImageError, OSError) as error:
+            images.append(open_image(file))
+            read.append(file)
+        except UnreadableImage as error:
             if not skip_bad_images:
-                raise GenlabError(
-                    f"cannot read image {str(file)!r}: {error} (pass --skip-bad-images to skip unreadable files)"
-                ) from None
+                raise GenlabError(f"{error} (pass --skip-bad-images to skip unreadable files)") from None
             skipped.append(file)
             continue
         labels.append(label)
@@ -338,10 +447,9 @@ def load_folder(path_text: str, skip_bad_images: bool = False) -> ImageData:
     sizes = sorted({im.size for im in images})
     if len(sizes) > 1:
         raise GenlabError(f"images in {str(root)!r} have different sizes {sizes[:4]}; resize them to one size first")
-    modes = [("L" if im.mode in ("L", "1", "I", "I;16", "F") else "RGB") for im in images]
+    modes = [("L" if im.mode in GRAYSCALE_MODES else "RGB") for im in images]
     mode = max(set(modes), key=modes.count)
-    x = np.stack([np.asarray(im.convert(mode)) for im in images]).astype(np.uint8)
-    x = _add_channel(x)
+    x = _add_channel(np.stack([image_to_uint8(im, mode, f"image {str(f)!r}") for im, f in zip(images, read)]))
     y = np.asarray(labels, dtype=np.int64) if class_names else None
     x_train, y_train, x_test, y_test = _split(x, y)
     return ImageData(f"folder:{root}", x_train, y_train, x_test, y_test, class_names)

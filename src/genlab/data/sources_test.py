@@ -39,7 +39,45 @@ def test_missing_offline_dataset_says_where_it_looked(monkeypatch, tmp_path):
         load_image_data("mnist")
 
 
-@pytest.mark.skipif(find_data_file("mnist.npz") is None, reason="mnist.npz not in GENLAB_DATA")
+def test_named_datasets_load_offline_from_files_in_genlab_data(monkeypatch, tmp_path):
+    """mnist.npz / fashion_mnist.npz in keras.datasets' layout, and cifar10_jpeg.npz (JPEG bytes
+    and offsets), written tiny here; found through GENLAB_DATA, never downloaded."""
+    import io
+
+    import keras
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("tried to download")
+
+    for loader in (keras.datasets.mnist, keras.datasets.fashion_mnist, keras.datasets.cifar10):
+        monkeypatch.setattr(loader, "load_data", no_download)
+    monkeypatch.setenv("GENLAB_DATA", str(tmp_path))
+    rng = np.random.default_rng(0)
+    gray = rng.integers(0, 256, (12, 28, 28), dtype=np.uint8)
+    np.savez(tmp_path / "mnist.npz", x_train=gray[:8], y_train=np.arange(8) % 10, x_test=gray[8:], y_test=np.arange(4))
+    mnist = load_image_data("mnist", limit=5)
+    assert mnist.image_shape == (28, 28, 1) and len(mnist.x_train) == 5 and len(mnist.x_test) == 4
+    np.testing.assert_array_equal(mnist.x_test[..., 0], gray[8:])
+    assert mnist.class_names[3] == "3"
+    np.savez(tmp_path / "fashion_mnist.npz", x_train=gray[:8], y_train=np.arange(8), x_test=gray[8:], y_test=np.arange(4))
+    assert load_image_data("fashion_mnist").class_names[9] == "Ankle boot"
+    blobs, offsets = [], [0]
+    for _ in range(6):
+        buffer = io.BytesIO()
+        Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(buffer, format="JPEG")
+        blobs.append(buffer.getvalue())
+        offsets.append(offsets[-1] + len(blobs[-1]))
+    blob = np.frombuffer(b"".join(blobs), np.uint8)
+    np.savez(tmp_path / "cifar10_jpeg.npz", train_jpeg=blob, train_offsets=np.array(offsets), y_train=np.arange(6),
+             test_jpeg=blob, test_offsets=np.array(offsets), y_test=np.arange(6))
+    cifar = load_image_data("cifar10")
+    assert cifar.image_shape == (32, 32, 3) and len(cifar.x_train) == len(cifar.x_test) == 6
+    assert sorted(cifar.y_train.tolist()) == list(range(6)) and cifar.class_names[0] == "airplane"
+
+
+@pytest.mark.skipif(find_data_file("mnist.npz") is None,
+                    reason="needs the real mnist.npz (keras.datasets layout): set GENLAB_DATA to a folder holding it "
+                           "(genlab's shared data folder)")
 def test_mnist_from_the_offline_file():
     data = load_image_data("mnist", limit=100)
     assert data.image_shape == (28, 28, 1) and len(data.x_test) == 10000 and data.num_classes == 10
@@ -103,3 +141,16 @@ def test_epoch_batches_are_a_stateless_function_of_seed_and_epoch():
     assert batches[0:3] != batches[3:6]  # a new order each epoch
     with pytest.raises(GenlabError, match="batch_size 20 is larger"):
         epoch_batches(images, None, 20, 0, 0, 1, (0.0, 1.0))
+
+
+def test_a_failed_download_names_its_reason():
+    from genlab.data.sources import _not_found
+
+    try:
+        try:
+            raise OSError("[Errno -3] Temporary failure in name resolution")
+        except OSError as inner:
+            raise Exception("URL fetch failure on https://storage.googleapis.com/mnist.npz") from inner
+    except Exception as error:  # noqa: BLE001
+        message = str(_not_found("mnist", "mnist.npz", error))
+    assert "Temporary failure in name resolution" in message and "(Exception)" not in message

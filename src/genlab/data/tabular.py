@@ -62,6 +62,12 @@ FORMAT_VERSION = 1
 # --------------------------------------------------------------------------------------
 
 
+#: what to do about missing cells: when training, and when scoring with a run trained without imputation
+MISSING_FIX_TRAINING = "fill them, or pass --impute median"
+MISSING_FIX_SCORING = ("fill them, or train a new detector with imputation (genlab train detector ... --impute median; "
+                       "AnomalyDetector(impute='median') in Python): this one was trained without it")
+
+
 @dataclasses.dataclass(frozen=True)
 class TableSource:
     """A CSV or Parquet file with a header row."""
@@ -142,7 +148,8 @@ class TableSource:
             raise GenlabError(f"cannot read {str(self.path)!r} as CSV near row_id {first}: {error}") from None
 
     def numeric_chunks(self, chunk_size: int, columns: Sequence[str], allow_missing: bool = False,
-                       where: str | None = None, engine: str = "auto") -> Iterator[tuple[int, np.ndarray]]:
+                       where: str | None = None, engine: str = "auto",
+                       missing_fix: str = MISSING_FIX_TRAINING) -> Iterator[tuple[int, np.ndarray]]:
         """``(first row_id, float64 array (N, len(columns)))`` pieces of exactly ``chunk_size`` rows
         (the last may be shorter), checked as :func:`numeric_values` checks them.
 
@@ -163,14 +170,16 @@ class TableSource:
                 if engine == "pyarrow":
                     raise GenlabError("engine pyarrow needs pyarrow: pip install 'genlab[parquet]'") from None
             else:
-                resume = yield from self._arrow_chunks(chunk_size, columns, allow_missing, where)
+                resume = yield from self._arrow_chunks(chunk_size, columns, allow_missing, where, missing_fix)
                 if resume is None:
                     return
         for first, frame in self.chunks(chunk_size, columns):
             if first >= resume:  # rows before ``resume`` were read by pyarrow and already given out
-                yield first, numeric_values(frame, columns, first, allow_missing=allow_missing, where=where)
+                yield first, numeric_values(frame, columns, first, allow_missing=allow_missing, where=where,
+                                            missing_fix=missing_fix)
 
-    def _arrow_chunks(self, chunk_size: int, columns: list[str], allow_missing: bool, where: str):
+    def _arrow_chunks(self, chunk_size: int, columns: list[str], allow_missing: bool, where: str,
+                      missing_fix: str = MISSING_FIX_TRAINING):
         """pyarrow's streaming CSV reader (one thread: ``genlab detect`` reads in a thread of its
         own) cut into chunks; returns None at the end of the file, or the row_id to resume from
         with pandas when pyarrow cannot parse what follows."""
@@ -192,13 +201,13 @@ class TableSource:
                 while pending_rows >= chunk_size:
                     values, pending = _split_rows(pending, chunk_size)
                     pending_rows -= chunk_size
-                    yield first, check_values(values, columns, first, allow_missing, where)
+                    yield first, check_values(values, columns, first, allow_missing, where, missing_fix)
                     first += chunk_size
         except pa.ArrowException:
             return first
         if pending_rows:
             values, _ = _split_rows(pending, pending_rows)
-            yield first, check_values(values, columns, first, allow_missing, where)
+            yield first, check_values(values, columns, first, allow_missing, where, missing_fix)
         return None
 
     def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -262,7 +271,8 @@ def select_features(header: Sequence[str], features: Sequence[str] = (), label: 
 
 
 def numeric_values(frame: pd.DataFrame, columns: Sequence[str], first_row: int = 0,
-                   allow_missing: bool = False, where: str = "the data") -> np.ndarray:
+                   allow_missing: bool = False, where: str = "the data",
+                   missing_fix: str = MISSING_FIX_TRAINING) -> np.ndarray:
     """The named columns as float64 (N, D); GenlabError naming the cells with text or infinities,
     and with missing values unless ``allow_missing`` (they stay NaN for the imputer)."""
     values = np.empty((len(frame), len(columns)), np.float64)
@@ -282,11 +292,11 @@ def numeric_values(frame: pd.DataFrame, columns: Sequence[str], first_row: int =
         values[:, j] = numbers
     if text:
         raise GenlabError(f"text in numeric column(s) of {where}: {'; '.join(text)}")
-    return check_values(values, columns, first_row, allow_missing, where)
+    return check_values(values, columns, first_row, allow_missing, where, missing_fix)
 
 
 def check_values(values: np.ndarray, columns: Sequence[str], first_row: int = 0, allow_missing: bool = False,
-                 where: str = "the data") -> np.ndarray:
+                 where: str = "the data", missing_fix: str = MISSING_FIX_TRAINING) -> np.ndarray:
     """``values`` (N, D float) unchanged if finite; GenlabError naming the cells that are infinite,
     or missing (NaN) unless ``allow_missing``. One pass over the array when all is well."""
     if np.isfinite(values).all():
@@ -302,7 +312,7 @@ def check_values(values: np.ndarray, columns: Sequence[str], first_row: int = 0,
     if infinite:
         raise GenlabError(f"infinite values in {where}: {'; '.join(infinite)}")
     if missing:
-        raise GenlabError(f"missing values in {where}: {'; '.join(missing)}; fill them, or pass --impute median")
+        raise GenlabError(f"missing values in {where}: {'; '.join(missing)}; {missing_fix}")
     return values
 
 
@@ -413,7 +423,8 @@ class TabularPreprocessor:
 
     def transform_frame(self, frame: pd.DataFrame, first_row: int = 0, where: str = "the data") -> np.ndarray:
         """Checked and transformed features of one table (or chunk) whose first row is ``first_row``."""
-        values = numeric_values(frame, self.features, first_row, allow_missing=self.impute == "median", where=where)
+        values = numeric_values(frame, self.features, first_row, allow_missing=self.impute == "median", where=where,
+                                missing_fix=MISSING_FIX_SCORING)
         return self.transform_values(values)
 
     # saving -----------------------------------------------------------------------------

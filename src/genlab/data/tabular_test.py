@@ -202,3 +202,16 @@ def test_numeric_chunks_name_bad_cells_as_pandas_does(table, tmp_path, monkeypat
         list(source.numeric_chunks(10, FEATURES, engine=engine))
     with pytest.raises(GenlabError, match="engine must be one of auto, pyarrow, pandas"):
         list(source.numeric_chunks(10, FEATURES, engine="polars"))
+
+
+def test_missing_cells_at_scoring_time_advise_a_fix_that_exists():
+    """A run trained without imputation cannot impute at detect time: the advice is to retrain."""
+    import pandas as pd
+
+    from genlab.data.tabular import TabularPreprocessor
+
+    processor = TabularPreprocessor.fit(np.arange(12, dtype=np.float64).reshape(6, 2), ["a", "b"])
+    frame = pd.DataFrame({"a": [1.0, np.nan], "b": [2.0, 3.0]})
+    with pytest.raises(GenlabError, match=r"'a' at row_id 1; fill them, or train a new detector with imputation") as error:
+        processor.transform_frame(frame)
+    assert "--impute median" in str(error.value) and "genlab train detector" in str(error.value)

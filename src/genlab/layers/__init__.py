@@ -1,7 +1,4 @@
-"""Reusable serializable layers shared by model families."""
-
-from genlab.layers.image import InstanceNormalization, PixelShuffle, ReflectionPadding2D
-from genlab.layers.noise import ImageCorruption, parse_noise
-from genlab.layers.sampling import Sampling
-
-__all__ = ["ImageCorruption", "InstanceNormalization", "PixelShuffle", "ReflectionPadding2D", "Sampling", "parse_noise"]
+"""Every serializable layer genlab's networks use (image ops, sampling, noise, StyleGAN's
+style layers, augmentation, backbones and EfficientNet-Lite), one module per theme:
+``from genlab.layers.image import PixelShuffle``. The package itself imports nothing, so that
+the keras-free :mod:`genlab.layers.specs` (what configs validate) stays light."""

@@ -20,18 +20,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from genlab.core.errors import GenlabError
+from genlab.layers.specs import parse_policy
 
-TRANSFORMS = ("color", "translation", "cutout")
-
-
-def parse_policy(policy: str) -> tuple[str, ...]:
-    """``'color,translation'`` -> ('color', 'translation'); '' means no augmentation."""
-    names = tuple(part.strip() for part in str(policy).split(",") if part.strip())
-    for name in names:
-        if name not in TRANSFORMS:
-            raise GenlabError(f"augmentation {name!r} is unknown; choose from {', '.join(TRANSFORMS)} (comma-separated)")
-    return names
 
 
 def _uniform(batch, low, high, seed, dtype):

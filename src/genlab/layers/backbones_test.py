@@ -22,7 +22,7 @@ def test_backbone_input_repeats_gray_resizes_and_rescales(tmp_path):
     np.testing.assert_allclose(loaded(rgb), model(rgb), rtol=1e-6)
 
 
-def test_lite0_feature_map_and_blocks():
+def test_lite0_feature_map_and_blocks(lite0_weights):
     preprocess, backbone = pretrained_backbone("lite0", 32)
     features = backbone(preprocess(np.zeros((1, 8, 8, 1), np.float32)))
     assert tuple(features.shape) == (1, 1, 1, 1280)
@@ -32,7 +32,7 @@ def test_lite0_feature_map_and_blocks():
     assert blocks[-1][0].name == "head"
 
 
-def test_mobilenet_feature_map():
+def test_mobilenet_feature_map(mobilenet_weights):
     preprocess, backbone = pretrained_backbone("mobilenet", 32)
     assert preprocess.output_range == (-1.0, 1.0)
     assert tuple(backbone(preprocess(np.zeros((1, 8, 8, 3), np.float32))).shape) == (1, 1, 1, 256)

@@ -15,23 +15,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from genlab.core.errors import GenlabError
+from genlab.layers.specs import parse_noise
 
-NOISE_KINDS = ("gaussian", "masking", "salt_pepper")
-
-
-def parse_noise(spec: str) -> tuple[str, float]:
-    """``'gaussian:0.5'`` -> ``('gaussian', 0.5)``, with a clear error for anything else."""
-    kind, _, level_text = str(spec).partition(":")
-    if kind not in NOISE_KINDS:
-        raise GenlabError(f"noise must be KIND:LEVEL with KIND in {', '.join(NOISE_KINDS)}, got {spec!r}")
-    try:
-        level = float(level_text)
-    except ValueError:
-        raise GenlabError(f"noise level in {spec!r} must be a number") from None
-    if level < 0 or (kind != "gaussian" and level > 1):
-        raise GenlabError(f"noise level in {spec!r} must be >= 0 (and <= 1 for {kind})")
-    return kind, level
 
 
 @keras.saving.register_keras_serializable(package="genlab")

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from genlab.layers import Sampling
+from genlab.layers.sampling import Sampling
 
 
 def test_samples_have_the_requested_mean_and_spread():

@@ -48,7 +48,11 @@ from genlab.core.errors import GenlabError
 
 RESIZE_METHOD = "bicubic"
 RESIZE_DESCRIPTION = "uint8 pixels, {channels}, antialiased bicubic resize (tf.image.resize)"
-CHANNEL_DESCRIPTION = {3: "grayscale replicated to RGB", 1: "RGB converted to BT.601 luma"}
+#: (data channels, extractor channels) -> what step 2 does
+CHANNEL_DESCRIPTION = {(1, 3): "grayscale replicated to RGB", (3, 1): "RGB converted to BT.601 luma",
+                       (1, 1): "grayscale kept", (3, 3): "RGB kept", (4, 3): "alpha dropped", (4, 1): "alpha dropped, RGB converted to BT.601 luma"}
+#: when the data's channels are not known: what happens to the other kind
+CONVERSION_FOR = {3: "grayscale replicated to RGB", 1: "RGB converted to BT.601 luma"}
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601
 
 
@@ -89,14 +93,16 @@ class FeatureExtractor:
     def __repr__(self) -> str:
         return f"FeatureExtractor({self.name!r}, {self.size[0]}x{self.size[1]}x{self.channels}, {self.feature_dim}-d)"
 
-    def protocol(self) -> dict:
+    def protocol(self, data_channels: int | None = None) -> dict:
+        """How features are made; ``data_channels`` (1, 3 or 4) names the conversion that applies."""
+        conversion = CHANNEL_DESCRIPTION.get((data_channels, self.channels)) or CONVERSION_FOR[self.channels]
         return {
             "extractor": self.name,
             "weights": self.weights,
             "weights_sha256": self.weights_sha256,
             "resolution": list(self.size),
             "channels": self.channels,
-            "resize": RESIZE_DESCRIPTION.format(channels=CHANNEL_DESCRIPTION[self.channels]),
+            "resize": RESIZE_DESCRIPTION.format(channels=conversion),
             "feature_dim": self.feature_dim,
         }
 

@@ -63,7 +63,19 @@ def test_missing_weights_file_is_named(tmp_path):
         get_extractor("lite0", weights=str(bad))
 
 
-@pytest.mark.skipif(find_data_file("efficientnet_lite0_imagenet_keras.npz") is None, reason="needs the shared data folder")
+def test_lite0_extractor_from_a_weights_file(lite0_weights):
+    from genlab.metrics.features import sha256_of_files
+
+    extractor = get_extractor("lite0", resolution=32)
+    features, probabilities = extractor.extract(PIXELS[:2])
+    assert features.shape == (2, 1280) and probabilities.shape == (2, 1000)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    assert extractor.protocol()["weights_sha256"] == sha256_of_files([lite0_weights])
+
+
+@pytest.mark.skipif(find_data_file("efficientnet_lite0_imagenet_keras.npz") is None,
+                    reason="needs the real ImageNet weights efficientnet_lite0_imagenet_keras.npz: "
+                           "set GENLAB_DATA to a folder holding it (genlab's shared data folder)")
 def test_lite0_from_the_npz_recognizes_an_imagenet_photo():
     from sklearn.datasets import load_sample_image
 
@@ -79,8 +91,7 @@ def test_lite0_from_the_npz_recognizes_an_imagenet_photo():
     assert extractor.protocol()["weights_sha256"].startswith("4911ef95")
 
 
-@pytest.mark.skipif(find_data_file("mobilenet_2_5_224_tf_no_top.h5") is None, reason="needs the shared data folder")
-def test_mobilenet_from_the_h5():
+def test_mobilenet_from_the_h5(mobilenet_weights):
     extractor = get_extractor("mobilenet", resolution=32)
     features, probabilities = extractor.extract(PIXELS[:2])
     assert features.shape == (2, 256) and probabilities is None

@@ -173,7 +173,7 @@ def generator_metrics(
 
     protocol = {
         "metrics": list(metrics),
-        "extractor": extractor.protocol(),
+        "extractor": extractor.protocol(data_channels=data.image_shape[-1]),
         "generated": {"n": n, "seed": seed, "value_range": list(model.config.value_range),
                       "labels": None if labels is None else f"balanced over {model.config.num_classes} classes, shuffled"},
         "reference": reference["protocol"],

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import keras
 import numpy as np
 
+from genlab.core.compat import SkipSymbolicBuildWhenBuilt
 from genlab.core.config import ModelConfig, TrainConfig
 from genlab.core.distribute import scale_for_gradients
 from genlab.core.errors import GenlabError
@@ -59,13 +60,11 @@ def loss_scaled(optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optim
     return optimizer
 
 
-class GenerativeModel(keras.Model):
+class GenerativeModel(SkipSymbolicBuildWhenBuilt):
     """Base class of every genlab model family (see the module docstring for the contract)."""
 
     family: ClassVar[str] = ""
     config_class: ClassVar[type] = ModelConfig
-    #: what ``genlab train`` loads for this family ("images" today; the detector uses "tabular")
-    data_kind: ClassVar[str] = "images"
     #: shown when training diverges (NaN or infinite loss)
     divergence_hint: ClassVar[str] = "lower --learning-rate, check the input data for NaN values"
     #: a loss whose magnitude exceeds this also stops training, as exploded (None: only NaN/inf do)
@@ -114,21 +113,22 @@ class GenerativeModel(keras.Model):
     def build(self, input_shape: Any = None) -> None:  # noqa: D102 - Keras hook
         self.build_all()
 
-    def _maybe_symbolic_build(self, iterator=None, data_batch=None):  # noqa: D401 - Keras hook
-        """Keras' first-batch symbolic build, skipped when every layer and optimizer is built already
-        (genlab builds them before ``fit``): Keras would first average a distributed batch across
-        replicas in eager mode, which ``MultiWorkerMirroredStrategy`` refuses."""
-        if all(network.built for network in self.networks().values()) and all(
-                optimizer.built for optimizer in self.optimizers().values()):
-            self.built = True
-            return
-        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+    def everything_built(self) -> bool:
+        """True when every network and optimizer is built (genlab builds them before ``fit``):
+        then Keras' first-batch symbolic build is skipped (see :mod:`genlab.core.compat`)."""
+        return all(network.built for network in self.networks().values()) and all(
+            optimizer.built for optimizer in self.optimizers().values())
 
     # optimizers ---------------------------------------------------------------------------
+    def learning_rate(self, train: TrainConfig) -> float:
+        """The step size: ``--learning-rate`` (or the config file's value) when given, whatever its
+        value, else the family's own ``default_learning_rate`` (declared by its config class)."""
+        return self.config.default_learning_rate if train.learning_rate is None else train.learning_rate
+
     def compile_for_training(self, train: TrainConfig) -> None:
         """Create the optimizer(s) and compile. Families with several optimizers override this."""
         self.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=train.learning_rate),
+            optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate(train)),
             steps_per_execution=train.steps_per_execution,
             jit_compile=train.jit_compile,
         )

@@ -1,8 +1,8 @@
-"""What the image-to-image families (cyclegan, pix2pix, srgan) share: a generator optimizer and
-a discriminator optimizer, both Adam, created in :meth:`compile_for_training` and carried by
-checkpoints (see :mod:`genlab.models.base`), and named ``Mean`` trackers.
+"""What the image-to-image families (cyclegan, pix2pix, srgan) share on top of
+:class:`genlab.models.two_player.TwoPlayerModel`: both optimizers are Adam with the config's
+``beta_1``, and transfer-learning blocks named by layer names.
 
-Each family lists its trackers in ``tracker_names`` and says which variables each optimizer
+Each family lists its trackers in ``metric_names`` and says which variables each optimizer
 updates in :meth:`generator_variables` and :meth:`discriminator_variables`.
 
 For transfer learning (``genlab finetune``) a network's blocks are named by its layer names:
@@ -14,12 +14,10 @@ as ``generator:4`` counts whole blocks rather than single layers.
 from __future__ import annotations
 
 import re
-from typing import ClassVar
 
 import keras
 
-from genlab.core.config import TrainConfig
-from genlab.models.base import GenerativeModel, loss_scaled
+from genlab.models.two_player import TwoPlayerModel
 
 BLOCK_NAME = re.compile(r"^([a-z]+(?:_[a-z]+)*?_\d+|[a-z]+)")
 
@@ -34,50 +32,11 @@ def named_blocks(network: keras.Model) -> list[list[keras.layers.Layer]]:
     return list(blocks.values())
 
 
-class ImageToImageModel(GenerativeModel):
-    """Base of the image-to-image families: two Adam optimizers and named loss trackers."""
+class ImageToImageModel(TwoPlayerModel):
+    """Base of the image-to-image families: two Adam optimizers (``beta_1`` from the config)."""
 
-    tracker_names: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, config=None, **kwargs):
-        super().__init__(config, **kwargs)
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in self.tracker_names}
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def record(self, **values) -> dict:
-        """Update the trackers named in ``values``; return every tracker's running mean."""
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-    def compile_for_training(self, train: TrainConfig) -> None:
-        beta_1 = self.config.beta_1
-        self.generator_optimizer = loss_scaled(keras.optimizers.Adam(train.learning_rate, beta_1=beta_1,
-                                                                     name="generator_optimizer"))
-        self.discriminator_optimizer = loss_scaled(keras.optimizers.Adam(train.learning_rate, beta_1=beta_1,
-                                                                         name="discriminator_optimizer"))
-        self.compile(optimizer=None, steps_per_execution=train.steps_per_execution, jit_compile=train.jit_compile)
-
-    def get_compile_config(self):
-        """None: a reloaded ``.keras`` file is not recompiled (checkpoints carry both optimizers)."""
-        return None
-
-    def optimizers(self):
-        found = {"generator": getattr(self, "generator_optimizer", None),
-                 "discriminator": getattr(self, "discriminator_optimizer", None)}
-        return {name: optimizer for name, optimizer in found.items() if optimizer is not None}
-
-    def generator_variables(self) -> list:
-        raise TypeError(f"{type(self).__name__} must define generator_variables()")
-
-    def discriminator_variables(self) -> list:
-        raise TypeError(f"{type(self).__name__} must define discriminator_variables()")
-
-    def optimizer_targets(self):
-        return {"generator": self.generator_variables(), "discriminator": self.discriminator_variables()}
+    def make_optimizer(self, learning_rate: float, name: str) -> keras.optimizers.Optimizer:
+        return keras.optimizers.Adam(learning_rate, beta_1=self.config.beta_1, name=name)
 
     def transfer_blocks(self):
         return {name: named_blocks(network) for name, network in self.networks().items()}

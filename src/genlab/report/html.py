@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from genlab.core.io import atomic_write_text
+from genlab.core.io import atomic_write_text, check_output_path
 
 from genlab.runs import RunDir
 
@@ -88,9 +88,11 @@ def _epoch_grids(run: RunDir) -> list[Path]:
     return [grids[round(i * step)] for i in range(MAX_EPOCH_GRIDS)]
 
 
-def build_report(run_path: str | Path, out: str | Path | None = None) -> Path:
-    """Write ``RUN/report.html`` (or ``out``) and return its path."""
+def build_report(run_path: str | Path, out: str | Path | None = None, overwrite: bool = False) -> Path:
+    """Write ``RUN/report.html`` (or ``out``: not inside a run, an existing file only if ``overwrite``)
+    and return its path."""
     run = RunDir.open(run_path)
+    out = check_output_path(out or run.report_path, overwrite=overwrite, default=run.report_path)
     config = json.loads(run.config_path.read_text("utf-8"))
     metadata = run.metadata()
     history = run.history()
@@ -135,6 +137,5 @@ def build_report(run_path: str | Path, out: str | Path | None = None) -> Path:
 <h2>Configuration</h2><table>{config_rows}</table>
 </body></html>
 """
-    out = Path(out) if out else run.path / "report.html"
     atomic_write_text(out, page)
     return out

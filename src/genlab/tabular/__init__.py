@@ -4,8 +4,10 @@
 ``genlab detect`` / ``genlab evaluate`` acts on run directories and lives in
 :mod:`genlab.workflows.detection`."""
 
+from genlab.core.lazy import lazy_exports
 from genlab.tabular.config import DetectorConfig
-from genlab.tabular.detector import AnomalyDetector
-from genlab.tabular.oversampling import VAEOversampler
 
 __all__ = ["AnomalyDetector", "DetectorConfig", "VAEOversampler"]
+
+# the detector and the oversampler (Keras) load on first use, the config at once
+__getattr__ = lazy_exports(__name__, {"AnomalyDetector": "detector", "VAEOversampler": "oversampling"})

@@ -8,6 +8,7 @@ import dataclasses
 from genlab.core.config import ModelConfig, TrainConfig, check_choice
 from genlab.data.tabular import IMPUTE_CHOICES, LOG_CHOICES, SCALINGS
 from genlab.core.errors import GenlabError
+from genlab.core.registry import declare_tabular
 
 SCORES = ("mse", "mae")
 
@@ -95,3 +96,7 @@ class DetectorTrainConfig(TrainConfig):
 
     epochs: int = 30
     batch_size: int = 256
+
+
+declare_tabular("detector", DetectorConfig, aliases=("anomaly",),
+                description="anomaly detector for tabular rows: reconstruction error of a dense autoencoder")

@@ -45,9 +45,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from genlab.models.capabilities import Reconstructs, ScoresContributions
 from genlab.tabular.config import DetectorConfig, DetectorTrainConfig
 from genlab.core.config import DataConfig, RunConfig, TrainConfig
 from genlab.data.tabular import (
+    MISSING_FIX_SCORING,
     TabularPreprocessor,
     as_frame,
     check_values,
@@ -62,7 +64,8 @@ from genlab.metrics.detection import (
     threshold_for_max_fpr,
     threshold_for_recall,
 )
-from genlab.core.registry import get_family, register_model
+import genlab.models.families  # noqa: F401  (the reconstruction families it builds on)
+from genlab.core.registry import get_family, register_tabular
 
 #: rows per forward pass and per block of the numpy work when scoring
 SCORING_BATCH = 65_536
@@ -86,7 +89,8 @@ def check_labels(y, count: int, first_row: int = 0) -> np.ndarray:
     raw = np.asarray(y).reshape(-1)
     if len(raw) != count:
         raise GenlabError(f"{count} rows but {len(raw)} labels")
-    numbers = numeric_values(as_frame(raw[:, None], ["label"]), ["label"], first_row, where="the labels")[:, 0]
+    numbers = numeric_values(as_frame(raw[:, None], ["label"]), ["label"], first_row, where="the labels",
+                             missing_fix="every row needs a label 0 or 1: fill them, or drop those rows")[:, 0]
     bad = np.flatnonzero(~np.isin(numbers, (0, 1)))
     if len(bad):
         rows = ", ".join(str(first_row + b) for b in bad[:5])
@@ -107,8 +111,7 @@ def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(validation))
 
 
-@register_model("detector", DetectorConfig, aliases=("anomaly",),
-                description="anomaly detector for tabular rows: reconstruction error of a dense autoencoder")
+@register_tabular("detector")
 class AnomalyDetector:
     """PyOD-style anomaly detector over a genlab reconstruction model (see the module docstring).
 
@@ -116,7 +119,6 @@ class AnomalyDetector:
     are fields of :class:`DetectorConfig` or of :class:`~genlab.core.config.TrainConfig`.
     """
 
-    data_kind = "tabular"
     is_generator = False
     is_conditional = False
 
@@ -193,7 +195,7 @@ class AnomalyDetector:
 
     def _build_model(self):
         family = get_family(self.config.reconstruction_family)
-        if family.model_class.data_kind != "images" or not callable(getattr(family.model_class, "reconstruct", None)):
+        if not issubclass(family.model_class, Reconstructs):
             raise GenlabError(f"family {family.name!r} cannot reconstruct rows; use reconstruction_family autoencoder")
         wanted = {"input_shape": list(self.config.input_shape), "latent_dim": self.config.latent_dim,
                   "seed": self.config.seed, "arch": "dense", "hidden_units": list(self.config.hidden_units),
@@ -271,10 +273,11 @@ class AnomalyDetector:
             if X.shape[1] != len(features):
                 raise GenlabError(f"expected {len(features)} feature columns, got {X.shape[1]}")
             values = X.astype(np.float64, copy=False)
-            return check_values(values, features, first_row, allow_missing, where), values is not X
+            return check_values(values, features, first_row, allow_missing, where, MISSING_FIX_SCORING), values is not X
         frame = as_frame(X, features)
         self.preprocessor_.check_columns(list(frame.columns), where=where)
-        return numeric_values(frame, features, first_row, allow_missing=allow_missing, where=where), True
+        return numeric_values(frame, features, first_row, allow_missing=allow_missing, where=where,
+                              missing_fix=MISSING_FIX_SCORING), True
 
     def _compiled_forward(self):
         """z -> z^ as one traced graph for genlab's autoencoder; None for other families
@@ -311,9 +314,8 @@ class AnomalyDetector:
 
     def contributions_from_z(self, z: np.ndarray) -> np.ndarray:
         """Per-feature contributions c_j (N x D, float64) for preprocessed rows ``z``."""
-        hook = getattr(self.model_, "score_contributions", None)
-        if callable(hook):
-            return np.asarray(hook(z, self.config.score), np.float64)
+        if isinstance(self.model_, ScoresContributions):
+            return np.asarray(self.model_.score_contributions(z, self.config.score), np.float64)
         reconstruction = self.reconstruct_z(z)  # z^ = g(f(z))
         error = np.array(z, np.float64).reshape(reconstruction.shape)  # a float64 copy of z
         np.subtract(error, reconstruction, out=error)  # z - z^, in float64

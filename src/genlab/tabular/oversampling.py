@@ -74,6 +74,7 @@ import pandas as pd
 from genlab.core.config import Config, TrainConfig
 from genlab.data.tabular import TabularPreprocessor, numeric_values
 from genlab.core.errors import GenlabError
+import genlab.models.families  # noqa: F401  (the reconstruction families it builds on)
 from genlab.core.registry import get_family
 
 SAMPLING_BATCH = 8192

@@ -36,6 +36,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from genlab.core.compat import optimizer_variable_key, optimizer_variables, replace_update_step, restore_update_step
 from genlab.core.errors import GenlabError
 from genlab.transfer.freezing import block_layers, resolve_group, transfer_groups
 
@@ -101,28 +102,28 @@ class UpdateRule:
         anchors = anchors or {}
         self.scales: dict[Any, float] = {}
         self.anchors: dict[Any, keras.Variable] = {}
-        # the variables the optimizer was built on (Keras keeps this list private)
-        for variable in self.optimizer._trainable_variables:
-            key = self.optimizer._var_key(variable)
+        # the variables the optimizer was built on (Keras keeps this list private: genlab.core.compat)
+        for variable in optimizer_variables(self.optimizer):
+            key = optimizer_variable_key(self.optimizer, variable)
             self.scales[key] = float(scales.get(id(variable), default_scale))
             if self.l2sp:
                 value = anchors.get(id(variable), ops.convert_to_tensor(variable))
                 self.anchors[key] = keras.Variable(value, trainable=False, dtype=variable.dtype, name="l2sp_anchor")
-        self._original = None
+        self._installed = False
 
     def install(self) -> "UpdateRule":
-        if self._original is None:
-            self._original = self.optimizer.update_step
-            self.optimizer.update_step = self._update_step
+        if not self._installed:
+            replace_update_step(self.optimizer, self._update_step)
+            self._installed = True
         return self
 
     def uninstall(self) -> None:
-        if self._original is not None:
-            del self.optimizer.update_step  # back to the class's method
-            self._original = None
+        if self._installed:
+            restore_update_step(self.optimizer)
+            self._installed = False
 
-    def _update_step(self, gradient, variable, learning_rate):
-        key = self.optimizer._var_key(variable)
+    def _update_step(self, original, gradient, variable, learning_rate):
+        key = optimizer_variable_key(self.optimizer, variable)
         anchor = self.anchors.get(key)
         if anchor is not None:
             weights = ops.convert_to_tensor(variable)
@@ -132,7 +133,7 @@ class UpdateRule:
         if self.warmup_steps:
             progress = ops.cast(self.optimizer.iterations + 1, "float32") / float(self.warmup_steps)
             rate = rate * ops.minimum(1.0, progress)  # * min(1, (t + 1) / T_warmup)
-        return self._original(gradient, variable, rate)
+        return original(gradient, variable, rate)
 
 
 def install_update_rules(model, lr_scale: float = 1.0, group_scales: dict[str, float] | str | None = None,

@@ -27,8 +27,9 @@ import numpy as np
 
 from genlab.tabular.detector import AnomalyDetector, check_labels, stratified_split
 from genlab.core.config import TrainConfig
-from genlab.data.tabular import READ_ENGINES, TableSource, select_features
+from genlab.data.tabular import MISSING_FIX_SCORING, READ_ENGINES, TableSource, select_features
 from genlab.core.errors import GenlabError
+from genlab.core.io import atomic_path, check_output_path
 
 CHUNK_SIZE = 50_000
 
@@ -200,27 +201,31 @@ def score_lines(first: int, scores: np.ndarray, flags: np.ndarray, fields: list[
 
 
 def detect_file(run_path: str | Path, data: str, out: str | Path | None = None, chunk_size: int = CHUNK_SIZE,
-                top_features: int | None = None, drop: tuple[str, ...] = (), engine: str = "auto") -> dict[str, Any]:
+                top_features: int | None = None, drop: tuple[str, ...] = (), engine: str = "auto",
+                overwrite: bool = False) -> dict[str, Any]:
     """Score every row of ``data`` with the run's detector; write the scores CSV; return a summary.
 
     ``engine``: how a CSV is read (``auto``: pyarrow when installed, else pandas; see
     :meth:`~genlab.data.tabular.TableSource.numeric_chunks`); the scores are the same.
+    ``out`` (default ``RUN/detections.csv``) is never the table itself nor a file of a run, and
+    replaces an existing file only if ``overwrite``.
     """
-    from genlab.core.io import atomic_path
 
     started = time.perf_counter()
     if engine not in READ_ENGINES:
         raise GenlabError(f"engine must be one of {', '.join(READ_ENGINES)}, got {engine!r}")
     detector = AnomalyDetector.load(run_path)
     source = TableSource.parse(data)
+    default = Path(run_path) / "detections.csv"
+    out = check_output_path(out or default, inputs=(source.path,), overwrite=overwrite, default=default)
     preprocessor = detector.preprocessor_
     preprocessor.check_columns(source.columns(), extra_ignored=drop, where=source.spec)
     top = detector.config.top_features if top_features is None else top_features
     if top < 0:
         raise GenlabError(f"--top-features must be >= 0, got {top}")
-    out = Path(out) if out else Path(run_path) / "detections.csv"
     arrow = _have_pyarrow()
     chunks = source.numeric_chunks(chunk_size, preprocessor.features, allow_missing=preprocessor.impute == "median",
+                                   missing_fix=MISSING_FIX_SCORING,
                                    where=source.spec, engine=engine)
     rows = flagged = 0
     top_fields = TopFeatureFields(preprocessor.features)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from genlab.models.capabilities import DescribesEvaluation, EvaluatesItself
 from genlab.data.sources import load_image_data
 from genlab.core.errors import GenlabError
-from genlab.models.base import GenerativeModel
+from genlab.core.registry import is_tabular
 from genlab.workflows.loading import load_run_model
 from genlab.runs import RunDir, now
 
@@ -24,7 +25,7 @@ def evaluate_run(run_path: str | Path, data: str | None = None, limit: int | Non
     Runs of tabular families (the anomaly detector) are evaluated on a labelled table: ``data``
     ``csv:PATH`` with its ``label`` column (see :func:`genlab.workflows.detection.evaluate_detector`).
     """
-    if _data_kind(run_path) == "tabular":
+    if is_tabular(RunDir.open(run_path).load_config().family):
         from genlab.workflows.detection import evaluate_detector
 
         if distribution is not None:
@@ -35,10 +36,11 @@ def evaluate_run(run_path: str | Path, data: str | None = None, limit: int | Non
     run, config, model = load_run_model(run_path)
     source = data or config.data.source
     image_data = load_image_data(source)
-    has_own_table = type(model).evaluation_table is not GenerativeModel.evaluation_table
+    has_own_table = isinstance(model, EvaluatesItself)
     if distribution is not None and not model.is_generator:
         raise GenlabError(f"distribution metrics (--metrics, --features, --n) need a generator run, not family {config.family!r}")
-    table = model.evaluation_table(image_data, limit=limit) if has_own_table or not model.is_generator else {}
+    own_table = has_own_table or not model.is_generator
+    table = model.evaluation_table(image_data, limit=limit) if own_table else {}
     figures = None
     if model.is_generator and (distribution is not None or not has_own_table):
         from genlab.metrics.generative import generator_metrics
@@ -50,26 +52,20 @@ def evaluate_run(run_path: str | Path, data: str | None = None, limit: int | Non
         "protocol": {
             "data": source,
             "split": "test",
-            "examples": len(image_data.x_test[:limit]),
+            # the family's own table uses these; distribution metrics say their own sizes
+            "examples": len(image_data.x_test[:limit]) if own_table else 0,
             "value_range": list(config.model.value_range),
             "evaluated": now(),
         },
     }
     # a family may describe how it computed its figures (a VAE: binarization, importance samples)
-    protocol = getattr(model, "evaluation_protocol", None)
-    if callable(protocol):
-        result["protocol"].update(protocol())
+    if isinstance(model, DescribesEvaluation):
+        result["protocol"].update(model.evaluation_protocol())
     if figures is not None:
         result["protocol"]["distribution"] = figures["protocol"]
         result["details"] = figures["details"]
     run.update_metrics("evaluation", result)
     return result
-
-
-def _data_kind(run_path: str | Path) -> str:
-    from genlab.core.registry import get_family
-
-    return get_family(RunDir.open(run_path).load_config().family).model_class.data_kind
 
 
 def format_table(table: dict[str, dict[str, float]]) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from genlab.models.capabilities import ClassifiesImages
 from genlab.core.errors import GenlabError
 from genlab.metrics.features import FeatureExtractor, register_directory_extractor, sha256_of_arrays, sha256_of_files
 from genlab.workflows.loading import load_run_model
@@ -19,7 +20,7 @@ class RunExtractor(FeatureExtractor):
 
     def __init__(self, run_path: str | Path, batch_size: int = 256):
         run, config, model = load_run_model(run_path)
-        if not (callable(getattr(model, "features", None)) and callable(getattr(model, "class_probabilities", None))):
+        if not isinstance(model, ClassifiesImages):
             raise GenlabError(
                 f"run {str(run.path)!r} (family {config.family!r}) cannot serve as a feature extractor: "
                 f"train one with 'genlab train classifier'"

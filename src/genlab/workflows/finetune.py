@@ -28,18 +28,40 @@ from genlab.core.errors import GenlabError
 from genlab.core.registry import get_family
 from genlab.transfer.freezing import select_layers
 from genlab.transfer.plan import TransferPlan
-from genlab.transfer.weights import match_weights
+from genlab.transfer.weights import IncompatibleWeights, match_weights, network_layers
 from genlab.workflows import train as training
 from genlab.workflows.loading import load_run_model
 from genlab.workflows.transfer_setup import plan_preparer
 
 
-def _incompatible(source_run, data: str, shape, source_shape, error: GenlabError) -> GenlabError:
-    layer = getattr(error, "layer", None)
-    group = layer.split("/", 1)[0] if layer else None
+def _group_of(model, qualified: str) -> str | None:
+    """The transfer group (a valid ``--reinit`` name) holding the layer ``qualified``."""
+    layer = network_layers(model).get(qualified)
+    for group, blocks in model.transfer_blocks().items():
+        if any(candidate is layer for block in blocks for candidate in block):
+            return group
+    return None
+
+
+def reinit_that_fits(source_model, target) -> str | None:
+    """The ``--reinit`` spec (groups, comma-separated) after which every other layer of ``target``
+    takes the source's weights, or None when re-initializing whole groups does not help."""
+    groups: list[str] = []
+    while True:
+        try:
+            match_weights(source_model, target, select_layers(target, ",".join(groups)))
+            return ",".join(groups)
+        except IncompatibleWeights as error:
+            group = _group_of(target, error.layer)
+            if group is None or group in groups:
+                return None
+            groups.append(group)
+
+
+def _incompatible(source_run, data: str, shape, source_shape, error: GenlabError, reinit: str | None) -> GenlabError:
     advice = [f"use images shaped like the source run's {tuple(source_shape)}"]
-    if group:
-        advice.append(f"re-initialize that part with --reinit {group}")
+    if reinit:
+        advice.append(f"re-initialize the parts that do not fit with --reinit {reinit}")
     advice.append("or train a new run with genlab train")
     return GenlabError(
         f"cannot fine-tune run {str(source_run)!r} on {data!r} (images {tuple(shape)}, the run was trained on "
@@ -77,9 +99,7 @@ def finetune(
     a layer that does not fit the new data raises GenlabError naming it and what to do.
     """
     source, source_config, source_model = load_run_model(source_run)
-    family = get_family(source_config.family)
-    if family.model_class.data_kind != "images":
-        raise GenlabError(f"genlab finetune trains image families; {family.name!r} runs take {family.model_class.data_kind} data")
+    family = get_family(source_config.family)  # a tabular detector run is refused here, with what to use
     if strategy == "feature-extraction" and not freeze:
         # the family's choice, else the encoder of any encoder-decoder family (VAEs too)
         freeze = family.model_class.transfer_feature_extraction or (
@@ -102,8 +122,11 @@ def finetune(
         target = family.model_class(model_config)
         target.build_all()
         match_weights(source_model, target, select_layers(target, plan.reinit))
-    except GenlabError as error:  # a layer that does not fit (IncompatibleWeights) or an invalid config
-        raise _incompatible(source.path, data, image_data.image_shape, source_shape, error) from None
+    except IncompatibleWeights as error:  # a layer that does not fit: say which --reinit makes it fit
+        raise _incompatible(source.path, data, image_data.image_shape, source_shape, error,
+                            reinit_that_fits(source_model, target)) from None
+    except GenlabError as error:  # an invalid config for the new data
+        raise _incompatible(source.path, data, image_data.image_shape, source_shape, error, None) from None
     plan.check(target)
     if source_eval and tuple(image_data.image_shape) != source_shape:
         raise GenlabError(f"source_eval needs target images shaped like the source's {source_shape}, got {image_data.image_shape}")

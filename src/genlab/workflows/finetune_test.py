@@ -83,3 +83,23 @@ def test_gradual_unfreezing_with_l2sp_resumes_exactly(source_run, tmp_path):
     for x, y in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_allclose(x, y, atol=1e-5)
     assert [row["source_loss"] for row in resumed.history()] == pytest.approx([row["source_loss"] for row in history], abs=1e-5)
+
+
+@pytest.mark.parametrize("family, model", [
+    ("autoencoder", MODEL),
+    ("dcgan", {"latent_dim": 4, "filters": [8, 16]}),  # group names differ from network names (g, d)
+])
+def test_the_reinit_an_error_suggests_is_accepted_and_trains(family, model, tmp_path):
+    """The fix printed for grayscale -> RGB data works when followed."""
+    import re
+
+    source = training.train(family, tmp_path / "source", model=model, data=DataConfig(source="digits", limit=64),
+                            train=TrainConfig(epochs=1, batch_size=32), verbose=0)
+    images = np.random.default_rng(0).integers(0, 255, (80, 8, 8, 3), dtype=np.uint8)
+    np.savez(tmp_path / "rgb.npz", x_train=images[:64], x_test=images[64:])
+    data = f"npz:{tmp_path / 'rgb.npz'}"
+    with pytest.raises(GenlabError) as error:
+        finetune(source.path, tmp_path / "bad", data=data, verbose=0)
+    suggested = re.search(r"--reinit (\S+)", str(error.value)).group(1)
+    run = finetune(source.path, tmp_path / "ft", data=data, reinit=suggested, epochs=1, verbose=0)
+    assert run.metadata()["status"] == "finished" and run.metadata()["transfer"]["plan"]["reinit"] == suggested

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from genlab.models.capabilities import Denoises, Reconstructs
 from genlab.data.pipeline import scale_images
 from genlab.data.sources import load_image_data
 from genlab.core.errors import GenlabError
+from genlab.core.io import check_output_path, source_path
 from genlab.plots.grids import save_image_grid
 from genlab.workflows.loading import load_run_model
 
@@ -20,17 +22,19 @@ def _test_images(model, config, data_source: str | None, n: int):
     return scale_images(data.x_test[:n], config.model.value_range), labels
 
 
-def _require(model, verb: str) -> None:
-    if not callable(getattr(model, verb, None)):
+def _require(model, capability: type, verb: str) -> None:
+    if not isinstance(model, capability):
         raise GenlabError(f"runs of family {model.family!r} cannot {verb}")
 
 
-def reconstruct_grid(run_path: str | Path, n: int = 16, data: str | None = None, out: str | Path | None = None) -> Path:
+def reconstruct_grid(run_path: str | Path, n: int = 16, data: str | None = None, out: str | Path | None = None,
+                     overwrite: bool = False) -> Path:
     """PNG grid of ``n`` test images (top row) and their reconstructions (bottom row)."""
+    default = Path(run_path) / "reconstructions.png"
+    out = check_output_path(out or default, inputs=(source_path(data),), overwrite=overwrite, default=default)
     run, config, model = load_run_model(run_path)
-    _require(model, "reconstruct")
+    _require(model, Reconstructs, "reconstruct")
     images, labels = _test_images(model, config, data, n)
-    out = Path(out) if out else run.path / "reconstructions.png"
     # conditional families (cvae) reconstruct with the test labels
     reconstructions = model.reconstruct(images, labels) if getattr(model, "is_conditional", False) else model.reconstruct(images)
     return save_image_grid(out, [images, reconstructions], config.model.value_range)
@@ -38,12 +42,13 @@ def reconstruct_grid(run_path: str | Path, n: int = 16, data: str | None = None,
 
 def denoise_grid(
     run_path: str | Path, noise: str | None = None, n: int = 8, data: str | None = None,
-    out: str | Path | None = None, seed: int = 0,
+    out: str | Path | None = None, seed: int = 0, overwrite: bool = False,
 ) -> Path:
     """PNG grid: clean test images / corrupted copies / the model's denoised output."""
+    default = Path(run_path) / "denoised.png"
+    out = check_output_path(out or default, inputs=(source_path(data),), overwrite=overwrite, default=default)
     run, config, model = load_run_model(run_path)
-    _require(model, "corrupt")
+    _require(model, Denoises, "corrupt")
     images, _ = _test_images(model, config, data, n)
     noisy = model.corrupt(images, noise, seed=seed)
-    out = Path(out) if out else run.path / "denoised.png"
     return save_image_grid(out, [images, noisy, model.reconstruct(noisy)], config.model.value_range)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from genlab.core.errors import GenlabError
-from genlab.core.registry import get_family
+from genlab.core.registry import get_family, is_tabular
 from genlab.runs import RunDir
 
 
@@ -17,10 +17,10 @@ def load_run_model(path: str | Path):
     """
     run = RunDir.open(path)
     config = run.load_config()
-    family = get_family(config.family)
-    if family.model_class.data_kind != "images":  # the anomaly detector: AnomalyDetector.load, genlab detect
-        raise GenlabError(f"run {str(run.path)!r} is a {family.name} trained on tables; use genlab detect or "
+    if is_tabular(config.family):  # the anomaly detector: AnomalyDetector.load, genlab detect
+        raise GenlabError(f"run {str(run.path)!r} is a {config.family} trained on tables; use genlab detect or "
                           f"genlab evaluate with it")
+    family = get_family(config.family)
     model = family.model_class(config.model)
     model.build_all()
     if all((run.weights_dir / f"{name}.weights.h5").is_file() for name in model.networks()):

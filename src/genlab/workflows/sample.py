@@ -11,6 +11,8 @@ Works for every family that follows the generator contract of :mod:`genlab.model
   pass through ``decode_options``; one that the family does not take is a GenlabError.
 
 The ``*_run`` functions are what the CLI calls: load a run, act, write a file, return its path.
+An ``out`` the caller names goes through :func:`~genlab.core.io.check_output_path` before any
+work (``overwrite`` lets it replace an existing file); the default lies in the run.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from genlab.models.capabilities import EncodesLatents
 from genlab.data.pipeline import scale_images, to_uint8
 from genlab.data.sources import load_image_data
 from genlab.core.errors import GenlabError
 from genlab.plots.grids import save_image_grid
-from genlab.core.io import atomic_path
+from genlab.core.io import atomic_path, check_output_path, source_path
 from genlab.workflows.loading import load_run_model
 
 PNG_LIMIT = 1024
@@ -41,7 +44,7 @@ MAX_CLASS_ROWS = 20
 
 
 def can_encode(model) -> bool:
-    return callable(getattr(model, "encode_latents", None))
+    return isinstance(model, EncodesLatents)
 
 
 def require_generator(model) -> None:
@@ -187,7 +190,7 @@ def _format_for(fmt: str | None, out: str | Path | None) -> str:
 
 def sample_run(run_path: str | Path, n: int = 64, label: int | None = None, fmt: str | None = None,
                out: str | Path | None = None, seed: int = 0, batch_size: int = 256,
-               decode_options: dict[str, Any] | None = None) -> Path:
+               decode_options: dict[str, Any] | None = None, overwrite: bool = False) -> Path:
     """``n`` samples from the prior, as a PNG grid or as a .npz data set (``x`` uint8, ``y`` labels).
 
     Conditional runs draw class ``label``, or, without one, every class in turn: one row
@@ -196,6 +199,9 @@ def sample_run(run_path: str | Path, n: int = 64, label: int | None = None, fmt:
     if n <= 0:
         raise GenlabError(f"--n must be > 0, got {n}")
     fmt = _format_for(fmt, out)
+    suffix = "" if label is None else f"_class{label}"
+    default = Path(run_path) / ("samples.npz" if fmt == "npz" else f"samples{suffix}.png")
+    out = check_output_path(out or default, overwrite=overwrite, default=default)
     run, config, model = _load_generator(run_path)
     value_range = config.model.value_range
     if fmt == "npz":
@@ -207,12 +213,9 @@ def sample_run(run_path: str | Path, n: int = 64, label: int | None = None, fmt:
         extra: dict[str, np.ndarray] = {}
         if labels is not None:
             extra = {"y": labels.astype(np.int64), "class_names": np.array(_class_names(run, model))}
-        out = Path(out) if out else run.path / "samples.npz"
         return write_npz_stream(out, n, batches, extra)
     if n > PNG_LIMIT:
         raise GenlabError(f"a PNG grid holds at most {PNG_LIMIT} samples, got --n {n}; use --format npz for more")
-    suffix = "" if label is None else f"_class{label}"
-    out = Path(out) if out else run.path / f"samples{suffix}.png"
     if model.is_conditional and label is None:
         classes = min(model.config.num_classes, MAX_CLASS_ROWS)
         per_class = max(1, round(n / classes))
@@ -227,7 +230,8 @@ def sample_run(run_path: str | Path, n: int = 64, label: int | None = None, fmt:
 
 def interpolate_run(run_path: str | Path, start: int | None = None, end: int | None = None, steps: int = 10,
                     spherical: bool = False, label: int | None = None, seed: int = 0, data: str | None = None,
-                    out: str | Path | None = None, decode_options: dict[str, Any] | None = None) -> Path:
+                    out: str | Path | None = None, decode_options: dict[str, Any] | None = None,
+                    overwrite: bool = False) -> Path:
     """A PNG of the decoded path between two latents.
 
     Families with an encoder go from test image ``start`` to test image ``end`` (default 0
@@ -236,9 +240,10 @@ def interpolate_run(run_path: str | Path, start: int | None = None, end: int | N
     the second's, unless ``label`` fixes one class. Families without an encoder go between
     two random latents (``seed``); a conditional one then draws one row per class (or ``label``).
     """
+    default = Path(run_path) / ("interpolation_slerp.png" if spherical else "interpolation.png")
+    out = check_output_path(out or default, inputs=(source_path(data),), overwrite=overwrite, default=default)
     run, config, model = _load_generator(run_path)
     value_range = config.model.value_range
-    out = Path(out) if out else run.path / ("interpolation_slerp.png" if spherical else "interpolation.png")
     if can_encode(model):
         start = 0 if start is None else start
         end = 1 if end is None else end
@@ -271,7 +276,8 @@ def interpolate_run(run_path: str | Path, start: int | None = None, end: int | N
 
 def traverse_run(run_path: str | Path, index: int | None = None, dims: int = 10, span: float = 3.0, steps: int = 9,
                  label: int | None = None, seed: int = 0, data: str | None = None, out: str | Path | None = None,
-                 decode_options: dict[str, Any] | None = None, activity_examples: int = 500) -> Path:
+                 decode_options: dict[str, Any] | None = None, activity_examples: int = 500,
+                 overwrite: bool = False) -> Path:
     """Latent traversal grid: one row per latent dimension, that coordinate swept over [-span, span].
 
     The other coordinates stay at a base point: the encoding of test image ``index`` (default
@@ -282,6 +288,8 @@ def traverse_run(run_path: str | Path, index: int | None = None, dims: int = 10,
     """
     if steps < 2 or span <= 0 or dims <= 0:
         raise GenlabError(f"traversal needs --steps >= 2, --span > 0 and --dims > 0 (got {steps}, {span}, {dims})")
+    default = Path(run_path) / "traversal.png"
+    out = check_output_path(out or default, inputs=(source_path(data),), overwrite=overwrite, default=default)
     run, config, model = _load_generator(run_path)
     latent_dim = int(model.config.latent_dim)
     base = np.zeros(latent_dim, np.float32)
@@ -311,12 +319,11 @@ def traverse_run(run_path: str | Path, index: int | None = None, dims: int = 10,
     chosen = order[: min(dims, latent_dim)]
     labels = None if not model.is_conditional else model.check_labels(np.full(steps, base_label), steps)
     rows = [decode(model, traversal_latents(base, d, span, steps), labels, decode_options) for d in chosen]
-    out = Path(out) if out else run.path / "traversal.png"
     return save_image_grid(out, rows, config.model.value_range, titles=[titles[d] for d in chosen])
 
 
 def latent_map_run(run_path: str | Path, n: int = 2000, data: str | None = None, out: str | Path | None = None,
-                   label: int | None = None, grid: int = 15) -> list[Path]:
+                   label: int | None = None, grid: int = 15, overwrite: bool = False) -> list[Path]:
     """A scatter plot of ``n`` test images' latents coloured by class (PCA to 2-D above 2 dimensions),
     and, for a 2-D latent space, the decoded manifold on a ``grid`` x ``grid`` lattice
     (``OUT_manifold.png``; class ``label``, default 0, for conditional models). Returns the PNG paths."""
@@ -324,12 +331,18 @@ def latent_map_run(run_path: str | Path, n: int = 2000, data: str | None = None,
 
     if n <= 0 or grid < 2:
         raise GenlabError(f"latent-map needs --n > 0 and --grid >= 2 (got {n}, {grid})")
+    default = Path(run_path) / "latent_map.png"
+    out = check_output_path(out or default, inputs=(source_path(data),), overwrite=overwrite, default=default)
     run, config, model = _load_generator(run_path)
     if not can_encode(model):
         raise GenlabError(f"runs of family {model.family!r} have no encoder; a latent map needs one")
     image_data, test_labels = _test_split(model, config, data)
     images = scale_images(image_data.x_test[:n], config.model.value_range)
     codes = model.encode_latents(images, None if test_labels is None else test_labels[:n])
+    manifold_out = None
+    if codes.shape[1] == 2:  # a 2-D latent space: also the decoded manifold, checked before the map is written
+        manifold_out = check_output_path(out.with_name(f"{out.stem}_manifold.png"), inputs=(source_path(data),),
+                                         overwrite=overwrite, default=default.with_name("latent_map_manifold.png"))
     classes = None if image_data.y_test is None else image_data.y_test[: len(codes)]
     names = image_data.class_names
     if codes.shape[1] > 2:
@@ -344,15 +357,13 @@ def latent_map_run(run_path: str | Path, n: int = 2000, data: str | None = None,
         points = codes if codes.shape[1] == 2 else np.concatenate([codes, np.zeros_like(codes)], axis=1)
         title = f"{len(codes)} test images in the {codes.shape[1]}-D latent space"
         axes = ("z1", "z2")
-    out = Path(out) if out else run.path / "latent_map.png"
     paths = [save_latent_scatter(out, points, classes, names, title=title, axis_labels=axes)]
-    if codes.shape[1] == 2:
+    if manifold_out is not None:
         latents = manifold_latents(grid)
         labels = None
         if model.is_conditional:
             labels = model.check_labels(np.full(len(latents), 0 if label is None else label), len(latents))
         decoded = decode(model, latents, labels)
         rows = [decoded[i * grid : (i + 1) * grid] for i in range(grid)]
-        manifold_out = out.with_name(f"{out.stem}_manifold.png")
         paths.append(save_image_grid(manifold_out, rows, config.model.value_range))
     return paths

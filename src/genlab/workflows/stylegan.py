@@ -1,7 +1,8 @@
 """What a trained StyleGAN run does beyond sampling: style mixing grids, projection, editing.
 
 The ``*_run`` functions are what ``genlab style-mix``, ``genlab project`` and ``genlab edit``
-call: load a run, act, write files, return what was written. The model-level work lives in
+call: load a run, act, write files, return what was written. Every file they will write is
+checked (:func:`~genlab.core.io.check_output_path`) before the work starts. The model-level work lives in
 :mod:`genlab.models.stylegan` (``StyleGAN.style_mix``) and its ``projection`` module.
 """
 
@@ -12,20 +13,30 @@ from pathlib import Path
 
 import numpy as np
 
+from genlab.models.capabilities import MixesStyles
 from genlab.data.pipeline import scale_images
 from genlab.data.sources import load_image_data
 from genlab.core.errors import GenlabError
 from genlab.models.stylegan.projection import class_direction, edit, project
 from genlab.plots.grids import save_image_grid
-from genlab.core.io import atomic_path, write_json
+from genlab.core.io import atomic_path, check_output_path, write_json
 from genlab.workflows.loading import load_run_model
 
 
 def _stylegan_run(run_path):
     run, config, model = load_run_model(run_path)
-    if not callable(getattr(model, "style_mix", None)):
+    if not isinstance(model, MixesStyles):
         raise GenlabError(f"run {str(run.path)!r} is a {config.family} run; this command needs a stylegan run")
     return run, config, model
+
+
+def _outputs(out, default: Path, suffixes: tuple[str, ...], inputs=(), overwrite: bool = False) -> Path:
+    """``out`` (default ``default``) once it and its companions ``out.with_suffix(s)`` are safe to write."""
+    out = Path(out) if out else default
+    check_output_path(out, inputs=inputs, overwrite=overwrite, default=default)
+    for suffix in suffixes:
+        check_output_path(out.with_suffix(suffix), inputs=inputs, overwrite=overwrite, default=default.with_suffix(suffix))
+    return out
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
@@ -35,11 +46,12 @@ def _save_npy(path: Path, array: np.ndarray) -> None:
 
 
 def style_mix_run(run_path, rows: int = 4, columns: int = 4, crossover: int = 2, truncation: float = 1.0,
-                  seed: int = 0, out=None) -> Path:
+                  seed: int = 0, out=None, overwrite: bool = False) -> Path:
     """PNG grid: column sources on top, row sources on the left, each cell the row source's styles
     for layers below ``crossover`` (coarse: layout, shape) and the column source's above (fine)."""
     if rows <= 0 or columns <= 0:
         raise GenlabError(f"--rows and --cols must be > 0, got {rows} and {columns}")
+    out = _outputs(out, Path(run_path) / "style_mix.png", (), overwrite=overwrite)
     run, config, model = _stylegan_run(run_path)
     row_latents, column_latents = model.sample_latents(rows, seed), model.sample_latents(columns, seed + 1)
     mixed = model.style_mix(row_latents, column_latents, crossover, truncation)
@@ -49,7 +61,6 @@ def style_mix_run(run_path, rows: int = 4, columns: int = 4, crossover: int = 2,
     corner = np.full_like(column_images[:1], (low + high) / 2)
     grid = [np.concatenate([corner, column_images])]
     grid += [np.concatenate([row_images[i : i + 1], mixed[i]]) for i in range(rows)]
-    out = Path(out) if out else run.path / "style_mix.png"
     return save_image_grid(out, grid, config.model.value_range)
 
 
@@ -81,14 +92,15 @@ def load_target_image(spec: str, model, config) -> np.ndarray:
 
 
 def project_run(run_path, image: str, out=None, steps: int = 200, learning_rate: float = 0.05,
-                perceptual: str = "mobilenet", perceptual_weight: float = 1.0, w_plus: bool = False) -> dict:
+                perceptual: str = "mobilenet", perceptual_weight: float = 1.0, w_plus: bool = False,
+                overwrite: bool = False) -> dict:
     """Project one image into W; write ``out`` (w, .npy) and a PNG beside it (target | reconstruction)."""
+    if out is not None and Path(out).suffix != ".npy":
+        raise GenlabError(f"--out must end in .npy, got {str(out)!r}")
+    out = _outputs(out, Path(run_path) / "projected_w.npy", (".png", ".json"), inputs=(image,), overwrite=overwrite)
     run, config, model = _stylegan_run(run_path)
     target = load_target_image(image, model, config)
     w, report = project(model, target, steps, learning_rate, perceptual, perceptual_weight, w_plus)
-    out = Path(out) if out else run.path / "projected_w.npy"
-    if out.suffix != ".npy":
-        raise GenlabError(f"--out must end in .npy, got {str(out)!r}")
     _save_npy(out, w)
     picture = save_image_grid(out.with_suffix(".png"), [target, model.synthesize(w)], config.model.value_range)
     report = {**report, "image": image, "latent": str(out), "comparison": str(picture)}
@@ -108,7 +120,7 @@ def parse_direction(spec: str) -> tuple[int, int | None] | Path:
 
 
 def edit_run(run_path, latent, direction: str, strength: float = 1.5, columns: int = 5, out=None,
-             per_class: int = 16, steps: int = 100, perceptual: str = "mobilenet") -> Path:
+             per_class: int = 16, steps: int = 100, perceptual: str = "mobilenet", overwrite: bool = False) -> Path:
     """PNG: one row per latent in ``latent`` (.npy of w), columns w + alpha d for alpha from 0 to ``strength``.
 
     A ``class:A-class:B`` direction is the difference of the mean projected w of the first
@@ -126,12 +138,11 @@ def edit_run(run_path, latent, direction: str, strength: float = 1.5, columns: i
     except (ValueError, OSError) as error:
         raise GenlabError(f"cannot read latent file {str(latent_path)!r}: {error}") from None
     w = w[None] if w.ndim == 1 else w
-    out = Path(out) if out else run.path / "edit.png"
     parsed = parse_direction(direction)
-    if isinstance(parsed, Path):
+    from_file = isinstance(parsed, Path)
+    if from_file:
         if not parsed.is_file():
             raise GenlabError(f"direction file {str(parsed)!r} does not exist")
-        vector = np.load(parsed, allow_pickle=False)
     else:
         data = load_image_data(config.data.source)
         if data.y_test is None:
@@ -139,6 +150,11 @@ def edit_run(run_path, latent, direction: str, strength: float = 1.5, columns: i
         for label in parsed:
             if label is not None and not 0 <= label < data.num_classes:
                 raise GenlabError(f"class {label} is out of range: the data has classes 0..{data.num_classes - 1}")
+    out = _outputs(out, run.path / "edit.png", (".json",) if from_file else (".json", ".direction.npy"),
+                   inputs=(latent_path, parsed if from_file else None), overwrite=overwrite)
+    if from_file:
+        vector = np.load(parsed, allow_pickle=False)
+    else:
         images = scale_images(data.x_test, config.model.value_range)
         vector = class_direction(model, images, data.y_test, parsed[0], parsed[1], per_class,
                                  steps=steps, perceptual=perceptual)

@@ -7,6 +7,7 @@ TensorBoard) -> run directory. See :mod:`genlab.runs` for what the directory hol
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import platform
@@ -40,6 +41,7 @@ from genlab.runs import (
     STATUS_INTERRUPTED,
     STATUS_RUNNING,
     RunDir,
+    RunLock,
     environment_metadata,
     now,
 )
@@ -100,6 +102,16 @@ def with_run_loader(callbacks: Sequence[keras.callbacks.Callback]) -> list[keras
     return list(callbacks)
 
 
+def networks_only(model):
+    """A copy of ``model`` that holds its networks' weights and nothing else (no optimizers):
+    what ``model.keras`` keeps, a third of the size of a model carrying two Adam states."""
+    copy = type(model).from_config(model.get_config())
+    copy.build_all()
+    for name, network in model.networks().items():
+        copy.networks()[name].set_weights(network.get_weights())
+    return copy
+
+
 def _verbosity(verbose: int | str) -> int:
     if verbose == "auto":
         return 1 if sys.stdout.isatty() else 2
@@ -141,20 +153,21 @@ def train(
     model_config = _model_config_for_data(family_name, values, image_data, data_config.crop_size)
     run_config = RunConfig(family=family_name, model=model_config, data=data_config, train=train_config)
     run = RunDir.create(out)
-    run.save_config(run_config)
-    run.update_metadata(
-        family=family_name,
-        seed=model_config.seed,
-        data=_data_summary(data_config, image_data),
-        environment=environment_metadata(),
-        command=sys.argv,
-        created=now(),
-        status=STATUS_RUNNING,
-        epochs_done=0,
-        **(metadata or {}),
-    )
-    finished = _fit(run, run_config, image_data, resume=False, verbose=verbose, callbacks=callbacks,
-                    prepare_model=prepare_model, strategy=strategy, scratch=not is_chief(strategy))
+    with run.lock():  # held until training ends, however it ends: one writer per run
+        run.save_config(run_config)
+        run.update_metadata(
+            family=family_name,
+            seed=model_config.seed,
+            data=_data_summary(data_config, image_data),
+            environment=environment_metadata(),
+            command=sys.argv,
+            created=now(),
+            status=STATUS_RUNNING,
+            epochs_done=0,
+            **(metadata or {}),
+        )
+        finished = _fit(run, run_config, image_data, resume=False, verbose=verbose, callbacks=callbacks,
+                        prepare_model=prepare_model, strategy=strategy, scratch=not is_chief(strategy))
     return finished if is_chief(strategy) else RunDir(chief_out)
 
 
@@ -164,46 +177,63 @@ def resume(
     verbose: int | str = "auto",
     callbacks: Sequence[keras.callbacks.Callback] = (),
     prepare_model: PrepareModel | None = None,
+    family: str | None = None,
 ) -> RunDir:
     """Continue a run from its latest checkpoint, exactly as if it had not stopped.
 
-    ``epochs`` raises the run's total epoch budget (the config on disk is updated). A run
-    made by :mod:`genlab.transfer` (``transfer.plan`` in its metadata) is prepared by its
-    saved plan again unless ``prepare_model`` is given.
+    ``epochs`` sets the run's total epoch budget (the config on disk is updated once
+    training starts). ``family``: the family the caller expects (``genlab train FAMILY
+    --resume``); a run of another family is refused. A run made by :mod:`genlab.transfer`
+    (``transfer.plan`` in its metadata) is prepared by its saved plan again unless
+    ``prepare_model`` is given. Everything is checked before anything in the run is written,
+    and the run's lock is held from the checks to the end of training.
     """
     run = RunDir.open(run_path)
+    run_config = run.load_config()
+    if family is not None and get_family(family).name != run_config.family:
+        raise GenlabError(f"run {str(run.path)!r} holds family {run_config.family!r}, not {get_family(family).name!r}; "
+                          f"continue it with genlab train {run_config.family} --resume {run.path}")
     plan = run.metadata().get("transfer", {}).get("plan")
     if prepare_model is None and plan is not None:
         prepare_model = plan_preparer(TransferPlan.from_dict(plan))
-    run_config = run.load_config()
     if epochs is not None:
         run_config = dataclasses.replace(run_config, train=run_config.train.replace(epochs=epochs))
     strategy = make_strategy(run_config.train.distribute)
-    image_data = load_training_data(run_config.family, run_config.data, run_config.model.seed)
-    fingerprint = run.metadata().get("data", {}).get("fingerprint")
-    if cropped_shape(image_data.image_shape, run_config.data.crop_size) != tuple(run_config.model.input_shape):
-        raise GenlabError(
-            f"data {run_config.data.source!r} now has shape {image_data.image_shape}, but run "
-            f"{str(run.path)!r} was trained on {tuple(run_config.model.input_shape)}"
-        )
-    if fingerprint and fingerprint != image_data.fingerprint():
-        print(f"warning: data {run_config.data.source!r} differs from what this run started with", file=sys.stderr)
-    chief_run = run
-    if not is_chief(strategy):  # read the chief's checkpoint, write a scratch copy
-        run = RunDir(Path(worker_scratch_directory()) / "run")
-        shutil.copytree(chief_run.path, run.path)
-    if epochs is not None:
-        run.save_config(run_config)
-    finished = _fit(run, run_config, image_data, resume=True, verbose=verbose, callbacks=callbacks,
-                    prepare_model=prepare_model, strategy=strategy, scratch=not is_chief(strategy))
+    # workers other than the chief only read the run: the chief holds its lock
+    with run.lock() if is_chief(strategy) else contextlib.nullcontext():
+        found = run.latest_checkpoint_position()
+        if found is None:
+            raise GenlabError(f"run {str(run.path)!r} has no complete checkpoint to resume from")
+        if found[0] >= run_config.train.epochs:
+            raise GenlabError(
+                f"run {str(run.path)!r} already finished {found[0]} of {run_config.train.epochs} epochs; "
+                f"pass a larger --epochs to continue it"
+            )
+        image_data = load_training_data(run_config.family, run_config.data, run_config.model.seed)
+        fingerprint = run.metadata().get("data", {}).get("fingerprint")
+        if cropped_shape(image_data.image_shape, run_config.data.crop_size) != tuple(run_config.model.input_shape):
+            raise GenlabError(
+                f"data {run_config.data.source!r} now has shape {image_data.image_shape}, but run "
+                f"{str(run.path)!r} was trained on {tuple(run_config.model.input_shape)}"
+            )
+        if fingerprint and fingerprint != image_data.fingerprint():
+            print(f"warning: data {run_config.data.source!r} differs from what this run started with", file=sys.stderr)
+        chief_run = run
+        if not is_chief(strategy):  # read the chief's checkpoint, write a scratch copy
+            run = RunDir(Path(worker_scratch_directory()) / "run")
+            shutil.copytree(chief_run.path, run.path, ignore=shutil.ignore_patterns(RunLock.NAME))
+        finished = _fit(run, run_config, image_data, resume=True, verbose=verbose, callbacks=callbacks,
+                        prepare_model=prepare_model, strategy=strategy, scratch=not is_chief(strategy),
+                        save_config=epochs is not None)
     return finished if is_chief(strategy) else chief_run
 
 
 def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: bool, verbose, callbacks,
          prepare_model: PrepareModel | None = None, strategy: tf.distribute.Strategy | None = None,
-         scratch: bool = False) -> RunDir:
+         scratch: bool = False, save_config: bool = False) -> RunDir:
     """Build the model under ``strategy`` and run ``fit``; ``scratch``: ``run`` is a non-chief
-    worker's temporary copy, deleted when training ends."""
+    worker's temporary copy, deleted when training ends. ``save_config``: write ``config`` to
+    the run (a resume that changed it) once every check has passed, before training starts."""
     family = get_family(config.family)
     seed = config.model.seed
     configure_execution(config.train, seed)
@@ -246,24 +276,29 @@ def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: b
         # skip_steps batches skipped, the same batches otherwise), then the later epochs, each a fit.
         segments = [(initial_epoch, initial_epoch + 1, skip_steps), (initial_epoch + 1, epochs, 0)] if skip_steps \
             else [(initial_epoch, epochs, 0)]
+        batches = []  # made and checked before anything is written
+        for first, last, skip in segments:
+            if first >= last:
+                break
+            dataset, steps = training_batches(
+                data, batch_size, seed, first, last, value_range, crop_size, first_epoch_skip_steps=skip,
+            )
+            execution = config.train.steps_per_execution
+            if (steps - skip) % execution:  # Keras would run the last call into the next epoch's batches
+                raise GenlabError(
+                    f"--steps-per-execution {execution} must divide the {steps} steps of an epoch "
+                    f"(batch size {batch_size}); choose a divisor of {steps} or another --batch-size"
+                )
+            batches.append((first, last, skip, dataset, steps))
+        if save_config:
+            run.save_config(config)
         run.update_metadata(status=STATUS_RUNNING, resumed_from_epoch=initial_epoch if resume else None,
                             resumed_from_step=skip_steps if resume else None, pid=os.getpid(), host=platform.node(),
                             distribute={"strategy": config.train.distribute, "replicas": strategy.num_replicas_in_sync})
         steps = None
         try:
             with sigint_requests_stop(interrupt.request_stop):
-                for first, last, skip in segments:
-                    if first >= last:
-                        break
-                    dataset, steps = training_batches(
-                        data, batch_size, seed, first, last, value_range, crop_size, first_epoch_skip_steps=skip,
-                    )
-                    execution = config.train.steps_per_execution
-                    if (steps - skip) % execution:  # Keras would run the last call into the next epoch's batches
-                        raise GenlabError(
-                            f"--steps-per-execution {execution} must divide the {steps} steps of an epoch "
-                            f"(batch size {batch_size}); choose a divisor of {steps} or another --batch-size"
-                        )
+                for first, last, skip, dataset, steps in batches:
                     interrupt.resuming_at(first, skip)
                     model.fit(
                         dataset,
@@ -294,7 +329,7 @@ def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: b
                                 divergence=guard.message)
             raise TrainingDiverged(guard.message)
         run.save_weights(model)
-        run.save_model_file(model)
+        run.save_model_file(networks_only(model))  # model.keras: the networks, no optimizer state
         run.update_metadata(status=STATUS_FINISHED, epochs_done=epochs_done, steps_done_in_epoch=0, finished=now())
         return run
     finally:

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from genlab.models.srgan.config import DEFAULT_OVERLAP, DEFAULT_TILE
+from genlab.models.capabilities import Translates, Upscales
 from genlab.data.pipeline import scale_images, to_uint8
 from genlab.core.errors import GenlabError
-from genlab.core.io import atomic_path
+from genlab.core.io import atomic_path, check_output_path
 from genlab.workflows.loading import load_run_model
 
 MODES = {1: "L", 3: "RGB"}
@@ -24,7 +26,6 @@ MODE_NAMES = {"L": "grayscale", "RGB": "RGB colour", "RGBA": "RGB with alpha", "
               "P": "palette", "1": "black-and-white (1-bit)", "I;16": "16-bit grayscale", "I": "32-bit integer",
               "F": "floating-point", "CMYK": "CMYK"}
 OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg")
-DEFAULT_TILE, DEFAULT_OVERLAP = 192, 64
 
 
 def read_image(path: str | Path, channels: int, purpose: str) -> np.ndarray:
@@ -72,26 +73,32 @@ def _default_out(input_path: str | Path, tag: str) -> Path:
 
 
 def translate_image(run_path: str | Path, input_path: str | Path, out: str | Path | None = None,
-                    direction: str = "a2b") -> Path:
-    """Translate one image with a cyclegan or pix2pix run (``a2b``: domain A to B; ``b2a`` back)."""
+                    direction: str = "a2b", overwrite: bool = False) -> Path:
+    """Translate one image with a cyclegan or pix2pix run (``a2b``: domain A to B; ``b2a`` back).
+
+    ``out`` (default ``INPUT_a2b.png`` beside the input) replaces an existing file only if ``overwrite``."""
     run, config, model = load_run_model(run_path)
-    if not callable(getattr(model, "translate", None)):
+    if not isinstance(model, Translates):
         raise GenlabError(f"run {str(run.path)!r} is a {config.family} run; genlab translate takes cyclegan or pix2pix runs")
     if direction not in ("a2b", "b2a"):
         raise GenlabError(f"--direction must be a2b or b2a, got {direction!r}")
+    out = check_output_path(out or _default_out(input_path, direction), inputs=(input_path,), overwrite=overwrite)
     source_shape = config.model.input_shape if direction == "a2b" else config.model.target_shape
     image = read_image(input_path, source_shape[-1], f"translates ({direction}) from")
     translated = model.translate(scale_images(image[None], config.model.value_range), direction)
-    return write_image(out or _default_out(input_path, direction), to_uint8(translated, config.model.value_range)[0])
+    return write_image(out, to_uint8(translated, config.model.value_range)[0])
 
 
 def upscale_image(run_path: str | Path, input_path: str | Path, out: str | Path | None = None,
-                  tile: int = DEFAULT_TILE, overlap: int = DEFAULT_OVERLAP) -> Path:
-    """Upscale one image of any size with an srgan run, in overlapping ``tile`` x ``tile`` tiles."""
+                  tile: int = DEFAULT_TILE, overlap: int = DEFAULT_OVERLAP, overwrite: bool = False) -> Path:
+    """Upscale one image of any size with an srgan run, in overlapping ``tile`` x ``tile`` tiles.
+
+    ``out`` (default ``INPUT_x4.png`` beside the input) replaces an existing file only if ``overwrite``."""
     run, config, model = load_run_model(run_path)
-    if not callable(getattr(model, "upscale", None)):
+    if not isinstance(model, Upscales):
         raise GenlabError(f"run {str(run.path)!r} is a {config.family} run; genlab upscale takes srgan runs")
+    out = check_output_path(out or _default_out(input_path, f"x{config.model.scale}"), inputs=(input_path,),
+                            overwrite=overwrite)
     image = read_image(input_path, config.model.input_shape[-1], "upscales")
     upscaled = model.upscale(scale_images(image[None], config.model.value_range), tile=tile, overlap=overlap)
-    return write_image(out or _default_out(input_path, f"x{config.model.scale}"),
-                       to_uint8(upscaled, config.model.value_range)[0])
+    return write_image(out, to_uint8(upscaled, config.model.value_range)[0])

@@ -11,8 +11,9 @@ discriminator update instead of drawing a new one; the discriminator is evaluate
 its update. Wasserstein families override ``train_step``.
 
 What the families fill in: ``build_generator(name)`` and ``build_discriminator()`` (Functional
-models), ``make_optimizer(learning_rate)``, ``default_learning_rate``, and for conditional
-families ``generate_images`` / ``discriminate`` with labels.
+models), ``make_optimizer(learning_rate, name)``, ``default_learning_rate`` in their config, and
+for conditional families ``generate_images`` / ``discriminate`` with labels. Optimizers, trackers,
+the gradient step and the moving average come from :class:`genlab.models.two_player.TwoPlayerModel`.
 
 Diagnostics logged every step (history.csv, TensorBoard): ``d_loss``, ``g_loss``, ``d_real``
 = D(x) and ``d_fake`` = D(G(z)) (probabilities, or critic scores for WGANs), and the global
@@ -21,46 +22,31 @@ norms of both networks' gradients ``d_grad_norm`` and ``g_grad_norm``.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from genlab.core.config import TrainConfig
-from genlab.core.distribute import replica_random_normal, replicas_in_sync
+from genlab.core.distribute import replica_random_normal
 from genlab.core.errors import GenlabError
-from genlab.models.adversarial.losses import discriminator_loss, generator_loss, global_norm
-from genlab.models.base import GenerativeModel, loss_scaled
+from genlab.models.adversarial.losses import discriminator_loss, generator_loss
+from genlab.models.two_player import TwoPlayerModel
 
-#: below this many steps the moving average warms up (decay (1 + t) / (10 + t), as TensorFlow's
-#: ExponentialMovingAverage with num_updates), so short runs do not sample an untrained generator
-EMA_WARMUP = 10.0
 PREVIEW_ROWS = 3
 
 
-def update_moving_average(averages, values, decay, step) -> None:
-    """theta_ema <- beta theta_ema + (1 - beta) theta, with beta = min(decay, (1 + t) / (10 + t))."""
-    step = ops.cast(step, "float32")
-    beta = ops.minimum(ops.cast(decay, "float32"), (1.0 + step) / (EMA_WARMUP + step))
-    for average, value in zip(averages, values):
-        average.assign(beta * average + (1.0 - beta) * ops.cast(value, average.dtype))
-
-
-class AdversarialModel(GenerativeModel):
+class AdversarialModel(TwoPlayerModel):
     """Generator + discriminator trained by alternating gradient steps (see the module docstring)."""
 
     is_generator = True
-    default_learning_rate: ClassVar[float] = 2e-4
     divergence_hint = (
         "the discriminator overpowered the generator or the steps are too large: lower "
         "--discriminator-learning-rate / --generator-learning-rate, or add --label-smoothing 0.1, "
         "--spectral-norm or --dropout 0.3; the wgan-gp family trains more stably"
     )
     divergence_limit = 1e6
-    #: names of the Mean trackers, in the order logged
-    metric_names: ClassVar[tuple[str, ...]] = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")
+    metric_names = ("d_loss", "g_loss", "d_real", "d_fake", "d_grad_norm", "g_grad_norm")
 
     def __init__(self, config=None, **kwargs):
         super().__init__(config, **kwargs)
@@ -69,11 +55,8 @@ class AdversarialModel(GenerativeModel):
         self.generator_ema = None
         if self.config.ema_decay > 0:
             self.generator_ema = self.build_generator("generator_ema")
-            self.generator_ema.set_weights(self.generator.get_weights())
             self.generator_ema.trainable = False
-        self.trackers = [keras.metrics.Mean(name=name) for name in self.metric_names]
-        self.g_optimizer = None
-        self.d_optimizer = None
+            self.reset_moving_average()
         self.built = True
 
     # networks --------------------------------------------------------------------------------
@@ -105,77 +88,27 @@ class AdversarialModel(GenerativeModel):
     def call(self, inputs, training=False):
         return self.generator(inputs, training=training)
 
-    # optimizers --------------------------------------------------------------------------------
+    # the two players' optimizers and the moving average (see TwoPlayerModel) -------------------
     def make_optimizer(self, learning_rate: float, name: str) -> keras.optimizers.Optimizer:
         """Radford et al. (2016): Adam with learning rate 2e-4 and beta_1 = 0.5."""
         return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.5, name=name)
 
-    def learning_rates(self, train: TrainConfig) -> tuple[float, float]:
-        """(generator, discriminator) step sizes: the config's fields, else a non-default
-        ``--learning-rate``, else the paper's ``default_learning_rate``."""
-        given = train.learning_rate if train.learning_rate != TrainConfig().learning_rate else None
-        fallback = given or self.default_learning_rate
-        return (self.config.generator_learning_rate or fallback, self.config.discriminator_learning_rate or fallback)
+    def generator_variables(self) -> list:
+        return self.generator.trainable_variables
 
-    def compile_for_training(self, train: TrainConfig) -> None:
-        generator_rate, discriminator_rate = self.learning_rates(train)
-        self.g_optimizer = loss_scaled(self.make_optimizer(generator_rate, "generator_optimizer"))
-        self.d_optimizer = loss_scaled(self.make_optimizer(discriminator_rate, "discriminator_optimizer"))
-        self.compile(optimizer=None, steps_per_execution=train.steps_per_execution, jit_compile=train.jit_compile)
-        self.build_optimizers()  # now, so that a loss-scaling optimizer has its dynamic scale before tracing
+    def discriminator_variables(self) -> list:
+        return self.discriminator.trainable_variables
 
-    def get_compile_config(self):
-        """None: a reloaded ``.keras`` file is not recompiled (checkpoints carry both optimizers)."""
-        return None
-
-    def optimizers(self):
-        if self.g_optimizer is None:
-            return {}
-        return {"generator": self.g_optimizer, "discriminator": self.d_optimizer}
-
-    def optimizer_targets(self):
-        return {"generator": self.generator.trainable_variables,
-                "discriminator": self.discriminator.trainable_variables}
-
-    # pieces of a training step ---------------------------------------------------------------
-    @property
-    def metrics(self):
-        return list(self.trackers)
+    def ema_pairs(self) -> list[tuple]:
+        """Every weight of G (BatchNorm statistics too) with its copy in ``generator_ema``, averaged."""
+        if self.generator_ema is None:
+            return []
+        return list(zip(self.generator.weights, self.generator_ema.weights))
 
     def noise(self, batch_size):
         """z ~ N(0, I), drawn from the model's seed generator (reproducible, resumable); under
         tf.distribute, this replica's rows of the global batch's draw (see genlab.core.distribute)."""
         return replica_random_normal((batch_size, self.config.latent_dim), self.seed_generator)
-
-    def apply_gradients(self, optimizer, tape, loss, variables):
-        """One optimizer step on ``loss`` (recorded by ``tape``, which may be closed already); returns
-        the global norm of the gradient of ``loss`` on this replica's rows.
-
-        The gradient is taken of ``loss * factor`` through ``output_gradients``, factor = 1 / replicas
-        (tf.distribute sums the replicas' gradients) times the dynamic loss scale under mixed_float16.
-        """
-        factor = ops.cast(1.0 / replicas_in_sync(), loss.dtype)
-        scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
-        if scaled:
-            factor = factor * ops.cast(optimizer.dynamic_scale, loss.dtype)
-        gradients = tape.gradient(loss, variables, output_gradients=ops.ones_like(loss) * factor)
-        optimizer.apply(gradients, variables)
-        norm = global_norm(gradients) / ops.cast(factor, "float32")
-        if scaled:  # a step skipped by dynamic loss scaling (overflow at this scale) reports 0, not inf
-            norm = ops.where(ops.isfinite(norm), norm, 0.0)
-        return norm
-
-    def update_generator_average(self) -> None:
-        if self.generator_ema is not None:
-            update_moving_average(self.generator_ema.weights, self.generator.weights, self.config.ema_decay,
-                                  self.g_optimizer.iterations)
-
-    def record(self, **values):
-        """Update the named trackers; return every tracker's current mean (the step's logs)."""
-        for tracker in self.trackers:
-            if tracker.name in values:
-                tracker.update_state(values[tracker.name])
-        return {tracker.name: tracker.result() for tracker in self.trackers}
 
     # the training step: Goodfellow et al. (2014), Algorithm 1 with k = 1 ---------------------
     def train_step(self, data):
@@ -190,11 +123,11 @@ class AdversarialModel(GenerativeModel):
                     real_logits = self.discriminate(real, labels, training=True)
                     fake_logits = self.discriminate(ops.stop_gradient(fake), labels, training=True)
                     d_loss = discriminator_loss(real_logits, fake_logits, smoothing)  # -[log D(x) + log(1 - D(G(z)))]
-                d_norm = self.apply_gradients(self.d_optimizer, discriminator_tape, d_loss,
+                d_norm = self.apply_gradients(self.discriminator_optimizer, discriminator_tape, d_loss,
                                               self.discriminator.trainable_variables)
             # 2. generator: descend log(1 - D(G(z))) (minimax) or -log D(G(z)) (non-saturating), D fixed
             g_loss = generator_loss(self.discriminate(fake, labels, training=True), kind)
-        g_norm = self.apply_gradients(self.g_optimizer, generator_tape, g_loss, self.generator.trainable_variables)
+        g_norm = self.apply_gradients(self.generator_optimizer, generator_tape, g_loss, self.generator.trainable_variables)
         self.update_generator_average()
         return self.record(d_loss=d_loss, g_loss=g_loss, d_real=ops.mean(ops.sigmoid(real_logits)),
                            d_fake=ops.mean(ops.sigmoid(fake_logits)), d_grad_norm=d_norm, g_grad_norm=g_norm)

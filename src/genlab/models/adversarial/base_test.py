@@ -8,9 +8,10 @@ import tensorflow as tf
 from genlab.callbacks.coverage import ModeCoverage
 from genlab.callbacks.nan_guard import NanGuard
 from genlab.core.errors import GenlabError
-from genlab.models.adversarial import AdversarialModel, update_moving_average
+from genlab.models.adversarial import AdversarialModel
 from genlab.models.cgan import CGAN, CGANConfig
 from genlab.models.gan import DCGAN, DCGANConfig
+from genlab.models.two_player import update_moving_average
 from genlab.models.wgan import WGAN
 
 
@@ -89,7 +90,7 @@ def test_a_step_under_mixed_float16_scales_the_losses_and_stays_finite():
         from genlab.core.config import TrainConfig
 
         model.compile_for_training(TrainConfig())
-        assert isinstance(model.d_optimizer, keras.optimizers.LossScaleOptimizer)
+        assert isinstance(model.discriminator_optimizer, keras.optimizers.LossScaleOptimizer)
         batch = (np.zeros((4, 8, 8, 1), "float32"), np.zeros(4, "int32"))
         logs = model.fit(tf.data.Dataset.from_tensors(batch), epochs=1, verbose=0).history
         assert all(np.isfinite(v[-1]) for v in logs.values())

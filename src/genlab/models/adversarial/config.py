@@ -4,18 +4,21 @@ Networks: ``arch`` dense (multilayer perceptrons) or conv (DCGAN layout: stride-
 convolutions down in the discriminator, ``upsample`` transposed convolutions or nearest
 upsampling + convolution up in the generator). Stabilizers are switches: ``dropout`` and
 ``spectral_norm`` in the discriminator, ``ema_decay`` for a moving average of the generator
-used for sampling. Learning rates default to each paper's values (the family's
-``default_learning_rate``); ``--learning-rate`` replaces that default for both networks when
-it differs from genlab's general default (1e-3), and the per-network fields override both.
+used for sampling. Learning rates (see :mod:`genlab.models.two_player`): each network's
+``generator_learning_rate`` / ``discriminator_learning_rate`` if set, else ``--learning-rate``
+if given, else the paper's rate, the config's ``default_learning_rate``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
-from genlab.core.config import ModelConfig, check_choice, check_conv_input, check_layer_sizes
+from genlab.core.config import check_choice, check_conv_input, check_layer_sizes
 from genlab.core.errors import GenlabError
-from genlab.models.adversarial.losses import GENERATOR_LOSSES
+from genlab.models.two_player_config import TwoPlayerConfig
+
+GENERATOR_LOSSES = ("non-saturating", "minimax")
 
 ARCHITECTURES = ("dense", "conv")
 UPSAMPLING = ("transpose", "resize")
@@ -28,7 +31,10 @@ def with_default(name: str, value):
 
 
 @dataclasses.dataclass
-class AdversarialConfig(ModelConfig):
+class AdversarialConfig(TwoPlayerConfig):
+    #: Radford et al. (2016): Adam with step 2e-4 for both networks (GAN, DCGAN, cGAN)
+    default_learning_rate: ClassVar[float] = 2e-4
+
     latent_dim: int = dataclasses.field(default=100, metadata={"help": "size of the noise vector z"})
     value_range: tuple[float, float] = dataclasses.field(default=(-1.0, 1.0), metadata={"help": "data range"})
     arch: str = dataclasses.field(default="conv", metadata={"help": "networks: dense (MLP) or conv (DCGAN layout)"})
@@ -53,12 +59,6 @@ class AdversarialConfig(ModelConfig):
     ema_decay: float = dataclasses.field(
         default=0.0, metadata={"help": "stabilizer: sample from a moving average of the generator's weights (e.g. 0.999; 0 = off)"}
     )
-    generator_learning_rate: float | None = dataclasses.field(
-        default=None, metadata={"help": "generator step size (default: the paper's, or --learning-rate if given)"}
-    )
-    discriminator_learning_rate: float | None = dataclasses.field(
-        default=None, metadata={"help": "discriminator step size (default: the paper's, or --learning-rate if given)"}
-    )
     coverage_classifier: str | None = dataclasses.field(
         default=None, metadata={"help": "diagnostic: a 'genlab train classifier' run; logs mode coverage of samples every epoch"}
     )
@@ -79,10 +79,6 @@ class AdversarialConfig(ModelConfig):
             raise GenlabError(f"dropout must be in [0, 1), got {self.dropout}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise GenlabError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        for name in ("generator_learning_rate", "discriminator_learning_rate"):
-            value = getattr(self, name)
-            if value is not None and value <= 0:
-                raise GenlabError(f"{name} must be > 0, got {value}")
         if self.coverage_samples <= 0:
             raise GenlabError(f"coverage_samples must be > 0, got {self.coverage_samples}")
         if self.arch == "conv":

@@ -14,7 +14,8 @@ from __future__ import annotations
 import tensorflow as tf
 from keras import ops
 
-GENERATOR_LOSSES = ("non-saturating", "minimax")
+from genlab.models.adversarial.config import GENERATOR_LOSSES
+
 
 
 def discriminator_loss(real_logits, fake_logits, label_smoothing: float = 0.0):
@@ -72,8 +73,3 @@ def gradient_penalty(critic, real, fake, alpha):
     norms = ops.sqrt(ops.sum(ops.square(gradients), axis=axes) + 1e-12)  # ||grad_x^ f(x^)||_2
     return ops.mean(ops.square(norms - 1.0)), ops.mean(norms)  # E[(||grad|| - 1)^2]
 
-
-def global_norm(gradients):
-    """sqrt(sum of squared entries) over a list of gradient tensors (None entries skipped)."""
-    squares = [ops.sum(ops.square(ops.cast(g, "float32"))) for g in gradients if g is not None]
-    return ops.sqrt(ops.sum(ops.stack(squares))) if squares else ops.zeros(())

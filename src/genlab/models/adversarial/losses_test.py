@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from genlab.models.adversarial.losses import (
-    critic_loss, discriminator_loss, generator_loss, global_norm, gradient_penalty, wasserstein_estimate,
-    wasserstein_generator_loss,
+    critic_loss, discriminator_loss, generator_loss, gradient_penalty, wasserstein_estimate, wasserstein_generator_loss,
 )
+from genlab.models.two_player import global_norm
 
 REAL_LOGITS = np.array([2.0, -0.5], "float32")
 FAKE_LOGITS = np.array([-1.0, 0.25], "float32")

@@ -6,7 +6,8 @@ import dataclasses
 
 from genlab.core.config import ModelConfig, check_choice, check_conv_input, check_layer_sizes
 from genlab.core.errors import GenlabError
-from genlab.layers.noise import parse_noise
+from genlab.core.registry import declare_family
+from genlab.layers.specs import parse_noise
 
 ARCHITECTURES = ("dense", "conv")
 LOSSES = ("mse", "bce")
@@ -63,3 +64,6 @@ class AutoencoderConfig(ModelConfig):
         check_layer_sizes(self.arch, self.hidden_units, self.filters)
         if self.arch == "conv":
             check_conv_input(self.input_shape, self.filters)
+
+
+declare_family("autoencoder", AutoencoderConfig, description="dense/conv autoencoder, MSE or BCE, optional denoising", aliases=("ae",))

@@ -29,6 +29,7 @@ from genlab.models.autoencoder.config import AutoencoderConfig
 from genlab.layers.backbones import backbone_blocks
 from genlab.models.autoencoder.networks import BUILDERS, pretrained_encoder
 from genlab.models.base import GenerativeModel, layer_blocks, predict_in_batches
+from genlab.models.capabilities import Denoises, EvaluatesItself
 from genlab.core.registry import register_model
 
 EPSILON = 1e-7
@@ -45,8 +46,8 @@ def bce_loss(target, reconstruction):
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("autoencoder", AutoencoderConfig, description="dense/conv autoencoder, MSE or BCE, optional denoising", aliases=("ae",))
-class Autoencoder(GenerativeModel):
+@register_model("autoencoder")
+class Autoencoder(GenerativeModel, Denoises, EvaluatesItself):
     """Encoder + decoder trained to reconstruct (or denoise) their input."""
 
     divergence_hint = "lower --learning-rate; with --loss bce make sure the data lies in [0, 1]"

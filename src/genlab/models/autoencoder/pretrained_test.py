@@ -17,7 +17,7 @@ def test_harness_with_a_pretrained_keras_backbone(tmp_path):
     check_family(lambda: Autoencoder(config), (IMAGES, LABELS), lambda m: m.reconstruct(IMAGES), tmp_path)
 
 
-def test_lite0_encoder_groups_keep_the_new_code_layer_trainable():
+def test_lite0_encoder_groups_keep_the_new_code_layer_trainable(lite0_weights):
     model = Autoencoder(AutoencoderConfig(input_shape=(8, 8, 1), latent_dim=3, filters=(4, 8),
                                           encoder="pretrained:lite0", backbone_size=32))
     assert model.encode(IMAGES).shape == (4, 3)

@@ -1,6 +1,9 @@
 """Conditional GAN: the class label enters the generator and the discriminator."""
 
+from genlab.core.lazy import lazy_exports
 from genlab.models.cgan.config import CGANConfig
-from genlab.models.cgan.model import CGAN
 
 __all__ = ["CGAN", "CGANConfig"]
+
+# the model (Keras) loads on first use, the config at once (see genlab.core.lazy)
+__getattr__ = lazy_exports(__name__, {"CGAN": "model"})

@@ -6,6 +6,7 @@ import dataclasses
 
 from genlab.core.config import check_choice
 from genlab.core.errors import GenlabError
+from genlab.core.registry import declare_family
 from genlab.models.adversarial.config import MinimaxConfig, with_default
 
 CONDITIONS = ("input", "hidden")
@@ -36,3 +37,6 @@ class CGANConfig(MinimaxConfig):
         check_choice("condition", self.condition, CONDITIONS)
         if self.label_dim <= 0:
             raise GenlabError(f"label_dim must be > 0, got {self.label_dim}")
+
+
+declare_family("cgan", CGANConfig, description="conditional GAN (Mirza & Osindero): label at the input or a hidden layer")

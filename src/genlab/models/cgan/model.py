@@ -17,7 +17,7 @@ import keras
 from keras import ops
 
 from genlab.models.adversarial.base import AdversarialModel
-from genlab.models.cgan.config import CGANConfig
+from genlab.models.cgan.config import CGANConfig  # noqa: F401  (declares the families)
 from genlab.models.cgan.networks import build_discriminator, build_generator
 from genlab.core.registry import register_model
 
@@ -25,7 +25,7 @@ PREVIEW_CLASSES = 10
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("cgan", CGANConfig, description="conditional GAN (Mirza & Osindero): label at the input or a hidden layer")
+@register_model("cgan")
 class CGAN(AdversarialModel):
     """Generator and discriminator that both see the class label."""
 

@@ -6,6 +6,7 @@ import dataclasses
 
 from genlab.core.config import ModelConfig
 from genlab.core.errors import GenlabError
+from genlab.core.registry import declare_family
 
 
 @dataclasses.dataclass
@@ -35,3 +36,6 @@ class ClassifierConfig(ModelConfig):
             raise GenlabError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if self.value_range != (0.0, 1.0):
             raise GenlabError(f"the classifier works on images in [0, 1], got value_range {self.value_range!r}")
+
+
+declare_family("classifier", ClassifierConfig, description="small CNN classifier: a domain feature net for FID/KID/IS", aliases=("clf",))

@@ -21,15 +21,15 @@ from keras import ops
 from genlab.data.pipeline import scale_images
 from genlab.core.errors import GenlabError
 from genlab.models.base import GenerativeModel, predict_in_batches
+from genlab.models.capabilities import ClassifiesImages, EvaluatesItself
 from genlab.models.classifier import networks
 from genlab.models.classifier.config import ClassifierConfig
 from genlab.core.registry import register_model
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("classifier", ClassifierConfig, description="small CNN classifier: a domain feature net for FID/KID/IS",
-                aliases=("clf",))
-class Classifier(GenerativeModel):
+@register_model("classifier")
+class Classifier(GenerativeModel, ClassifiesImages, EvaluatesItself):
     """CNN classifier with a feature network (penultimate layer) and a class head."""
 
     divergence_hint = "lower --learning-rate"

@@ -5,21 +5,25 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-from genlab.core.config import ModelConfig
 from genlab.core.errors import GenlabError
+from genlab.core.registry import declare_family
+from genlab.models.two_player_config import TwoPlayerConfig
 
 DOWNSAMPLINGS = 2  # stride-2 convolutions of the ResNet generator (d128, d256)
 
 
 @dataclasses.dataclass
-class CycleGANConfig(ModelConfig):
+class CycleGANConfig(TwoPlayerConfig):
     """CycleGAN: two ResNet generators (A->B, B->A), two PatchGAN discriminators, LSGAN loss.
 
     ``input_shape`` is domain A's image shape, ``target_shape`` domain B's (both from the
     data); ``latent_dim`` is unused (translation has no latent code).
     """
 
-    data_fields: ClassVar[tuple[str, ...]] = ModelConfig.data_fields + ("target_shape", "latent_dim")
+    #: Adam step of both networks unless one is given: genlab's 1e-3 (the paper's is 2e-4; pass --learning-rate)
+    default_learning_rate: ClassVar[float] = 1e-3
+
+    data_fields: ClassVar[tuple[str, ...]] = TwoPlayerConfig.data_fields + ("target_shape", "latent_dim")
 
     target_shape: tuple[int, ...] = dataclasses.field(default=(28, 28, 1), metadata={"help": "shape of a domain B image"})
     value_range: tuple[float, float] = dataclasses.field(default=(-1.0, 1.0), metadata={"help": "data range"})
@@ -79,3 +83,6 @@ class CycleGANConfig(ModelConfig):
             raise GenlabError(f"decay_start must be a fraction in [0, 1], got {self.decay_start}")
         if not 0.0 <= self.beta_1 < 1.0:
             raise GenlabError(f"beta_1 must be in [0, 1), got {self.beta_1}")
+
+
+declare_family("cyclegan", CycleGANConfig, description="unpaired image-to-image translation with cycle consistency", aliases=("cycle-gan",))

@@ -33,6 +33,7 @@ from genlab.models.cyclegan.config import DOWNSAMPLINGS, CycleGANConfig
 from genlab.models.cyclegan.history import ImageHistory
 from genlab.models.cyclegan.networks import discriminator, resnet_generator
 from genlab.models.image_to_image import ImageToImageModel
+from genlab.models.capabilities import Translates
 from genlab.core.registry import register_model
 
 DIRECTIONS = ("a2b", "b2a")
@@ -47,13 +48,12 @@ def mean_absolute(x, y):
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("cyclegan", CycleGANConfig, description="unpaired image-to-image translation with cycle consistency",
-                aliases=("cycle-gan",))
-class CycleGAN(ImageToImageModel):
+@register_model("cyclegan")
+class CycleGAN(ImageToImageModel, Translates):
     """Generators A->B and B->A with PatchGAN discriminators, trained on unpaired domains."""
 
     data_sources = 2
-    tracker_names = ("generator_loss", "discriminator_loss", "adversarial_loss", "cycle_loss", "identity_loss")
+    metric_names = ("generator_loss", "discriminator_loss", "adversarial_loss", "cycle_loss", "identity_loss")
     #: genlab finetune --strategy feature-extraction keeps the generators' encoders (stem and downsampling)
     transfer_feature_extraction = "re:^generator_(ab|ba)/(stem|down_)"
     divergence_hint = "lower --learning-rate (the paper uses 2e-4), check both image folders"
@@ -89,8 +89,12 @@ class CycleGAN(ImageToImageModel):
         return self.discriminator_a.trainable_variables + self.discriminator_b.trainable_variables
 
     def training_callbacks(self, train: TrainConfig):
+        """The linear decay of each optimizer's rate (one callback per distinct starting rate)."""
         decay_start = int(round(self.config.decay_start * train.epochs))
-        return [LinearDecay(list(self.optimizers().values()), train.learning_rate, train.epochs, decay_start)]
+        by_rate: dict[float, list] = {}
+        for rate, optimizer in zip(self.learning_rates(train), (self.generator_optimizer, self.discriminator_optimizer)):
+            by_rate.setdefault(rate, []).append(optimizer)
+        return [LinearDecay(optimizers, rate, train.epochs, decay_start) for rate, optimizers in by_rate.items()]
 
     # losses -------------------------------------------------------------------------------
     def _generator_losses(self, real_a, real_b, training: bool):
@@ -119,9 +123,7 @@ class CycleGAN(ImageToImageModel):
         real_a, real_b = data
         with tf.GradientTape() as tape:
             generator_loss, adversarial, cycle, identity, fake_a, fake_b = self._generator_losses(real_a, real_b, True)
-            scaled = self.gradient_loss(self.generator_optimizer, generator_loss)
-        variables = self.generator_variables()
-        self.generator_optimizer.apply(tape.gradient(scaled, variables), variables)
+        self.apply_gradients(self.generator_optimizer, tape, generator_loss, self.generator_variables())
 
         fake_a, fake_b = ops.stop_gradient(fake_a), ops.stop_gradient(fake_b)
         if self.history_a is not None:  # the discriminators also see older generated images
@@ -129,9 +131,7 @@ class CycleGAN(ImageToImageModel):
             fake_b = self.history_b.exchange(fake_b, self.seed_generator)
         with tf.GradientTape() as tape:
             discriminator_loss = self._discriminator_loss(real_a, real_b, fake_a, fake_b, True)
-            scaled = self.gradient_loss(self.discriminator_optimizer, discriminator_loss)
-        variables = self.discriminator_variables()
-        self.discriminator_optimizer.apply(tape.gradient(scaled, variables), variables)
+        self.apply_gradients(self.discriminator_optimizer, tape, discriminator_loss, self.discriminator_variables())
         return self.record(generator_loss=generator_loss, discriminator_loss=discriminator_loss,
                             adversarial_loss=adversarial, cycle_loss=cycle, identity_loss=identity)
 

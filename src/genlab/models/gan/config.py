@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from genlab.core.registry import declare_family
+
 from genlab.models.adversarial.config import MinimaxConfig, with_default
 
 
@@ -22,3 +24,7 @@ class DCGANConfig(MinimaxConfig):
 
     arch: str = with_default("arch", "conv")
     discriminator_norm: str = with_default("discriminator_norm", "batch")
+
+
+declare_family("gan", GANConfig, description="GAN (Goodfellow et al.): minimax or non-saturating loss, dense networks")
+declare_family("dcgan", DCGANConfig, description="DCGAN (Radford et al.): convolutional GAN, Adam(2e-4, 0.5)")

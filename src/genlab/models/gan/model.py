@@ -18,13 +18,13 @@ from __future__ import annotations
 import keras
 
 from genlab.models.adversarial.base import AdversarialModel
-from genlab.models.gan.config import DCGANConfig, GANConfig
+from genlab.models.gan.config import DCGANConfig, GANConfig  # noqa: F401  (declares the families)
 from genlab.models.gan.networks import build_discriminator, build_generator
 from genlab.core.registry import register_model
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("gan", GANConfig, description="GAN (Goodfellow et al.): minimax or non-saturating loss, dense networks")
+@register_model("gan")
 class GAN(AdversarialModel):
     """Generator and discriminator playing the original GAN game."""
 
@@ -36,6 +36,6 @@ class GAN(AdversarialModel):
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("dcgan", DCGANConfig, description="DCGAN (Radford et al.): convolutional GAN, Adam(2e-4, 0.5)")
+@register_model("dcgan")
 class DCGAN(GAN):
     """The GAN game with the DCGAN convolutional networks (``arch`` conv by default)."""

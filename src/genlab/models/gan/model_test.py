@@ -55,21 +55,21 @@ def test_one_step_updates_both_networks_and_logs_the_diagnostics():
     assert logs["d_grad_norm"] > 0 and logs["g_grad_norm"] > 0
     for name, weights in before.items():
         assert any(not np.array_equal(b, np.array(w)) for b, w in zip(weights, model.networks()[name].trainable_weights)), name
-    assert int(model.d_optimizer.iterations) == int(model.g_optimizer.iterations) == 1
+    assert int(model.discriminator_optimizer.iterations) == int(model.generator_optimizer.iterations) == 1
 
 
 def test_optimizers_follow_the_paper_unless_the_user_sets_a_rate():
     model = make()()
     model.compile_for_training(TrainConfig())
-    assert isinstance(model.g_optimizer, keras.optimizers.Adam)
-    assert float(model.g_optimizer.learning_rate) == pytest.approx(2e-4)
-    assert float(model.d_optimizer.beta_1) == pytest.approx(0.5)
+    assert isinstance(model.generator_optimizer, keras.optimizers.Adam)
+    assert float(model.generator_optimizer.learning_rate) == pytest.approx(2e-4)
+    assert float(model.discriminator_optimizer.beta_1) == pytest.approx(0.5)
     model.compile_for_training(TrainConfig(learning_rate=5e-3))
-    assert float(model.d_optimizer.learning_rate) == pytest.approx(5e-3)
+    assert float(model.discriminator_optimizer.learning_rate) == pytest.approx(5e-3)
     model = make(generator_learning_rate=1e-4)()
     model.compile_for_training(TrainConfig(learning_rate=5e-3))
-    assert float(model.g_optimizer.learning_rate) == pytest.approx(1e-4)
-    assert float(model.d_optimizer.learning_rate) == pytest.approx(5e-3)
+    assert float(model.generator_optimizer.learning_rate) == pytest.approx(1e-4)
+    assert float(model.discriminator_optimizer.learning_rate) == pytest.approx(5e-3)
     assert set(model.optimizers()) == {"generator", "discriminator"}
 
 

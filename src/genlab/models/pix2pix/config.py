@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-from genlab.core.config import ModelConfig
 from genlab.core.errors import GenlabError
+from genlab.core.registry import declare_family
+from genlab.models.two_player_config import TwoPlayerConfig
 
 MAX_DEPTH = 8  # U-Net-256 of the paper: 256 -> 1 in 8 stride-2 steps
 
@@ -20,14 +21,17 @@ def largest_depth(height: int, width: int) -> int:
 
 
 @dataclasses.dataclass
-class Pix2PixConfig(ModelConfig):
+class Pix2PixConfig(TwoPlayerConfig):
     """pix2pix: U-Net generator A -> B and a PatchGAN that sees (A, B) pairs.
 
     ``input_shape`` is domain A's image shape, ``target_shape`` domain B's (both from the
     data); ``latent_dim`` is unused (the noise is dropout, as in the paper).
     """
 
-    data_fields: ClassVar[tuple[str, ...]] = ModelConfig.data_fields + ("target_shape", "latent_dim")
+    #: Adam step of both networks unless one is given: genlab's 1e-3 (the paper's is 2e-4; pass --learning-rate)
+    default_learning_rate: ClassVar[float] = 1e-3
+
+    data_fields: ClassVar[tuple[str, ...]] = TwoPlayerConfig.data_fields + ("target_shape", "latent_dim")
 
     target_shape: tuple[int, ...] = dataclasses.field(default=(28, 28, 1), metadata={"help": "shape of a domain B image"})
     value_range: tuple[float, float] = dataclasses.field(default=(-1.0, 1.0), metadata={"help": "data range"})
@@ -76,3 +80,6 @@ class Pix2PixConfig(ModelConfig):
             raise GenlabError(f"l1_weight must be >= 0, got {self.l1_weight}")
         if not 0.0 <= self.beta_1 < 1.0:
             raise GenlabError(f"beta_1 must be in [0, 1), got {self.beta_1}")
+
+
+declare_family("pix2pix", Pix2PixConfig, description="paired image-to-image translation (U-Net + PatchGAN, L1)")

@@ -24,6 +24,7 @@ from keras import ops
 from genlab.core.errors import GenlabError
 from genlab.layers.image import pad_to_multiple
 from genlab.models.image_to_image import ImageToImageModel
+from genlab.models.capabilities import Translates
 from genlab.models.pix2pix.config import Pix2PixConfig
 from genlab.models.pix2pix.networks import discriminator, unet_generator
 from genlab.core.registry import register_model
@@ -36,13 +37,13 @@ def binary_cross_entropy(logits, target: float):
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("pix2pix", Pix2PixConfig, description="paired image-to-image translation (U-Net + PatchGAN, L1)")
-class Pix2Pix(ImageToImageModel):
+@register_model("pix2pix")
+class Pix2Pix(ImageToImageModel, Translates):
     """U-Net generator A -> B trained against a PatchGAN conditioned on the input image."""
 
     data_sources = 2
     needs_paired_data = True
-    tracker_names = ("generator_loss", "discriminator_loss", "adversarial_loss", "l1_loss")
+    metric_names = ("generator_loss", "discriminator_loss", "adversarial_loss", "l1_loss")
     #: genlab finetune --strategy feature-extraction keeps the U-Net's encoder
     transfer_feature_extraction = "re:^generator/encoder_"
     divergence_hint = "lower --learning-rate (the paper uses 2e-4), check that image i of A matches image i of B"
@@ -84,11 +85,8 @@ class Pix2Pix(ImageToImageModel):
         real_a, real_b = data
         with tf.GradientTape(persistent=True) as tape:
             generator_loss, discriminator_loss, adversarial, l1 = self._objectives(real_a, real_b, True)
-            scaled_generator = self.gradient_loss(self.generator_optimizer, generator_loss)
-            scaled_discriminator = self.gradient_loss(self.discriminator_optimizer, discriminator_loss)
-        for optimizer, loss, network in ((self.discriminator_optimizer, scaled_discriminator, self.discriminator),
-                                         (self.generator_optimizer, scaled_generator, self.generator)):
-            optimizer.apply(tape.gradient(loss, network.trainable_variables), network.trainable_variables)
+        self.apply_gradients(self.discriminator_optimizer, tape, discriminator_loss, self.discriminator_variables())
+        self.apply_gradients(self.generator_optimizer, tape, generator_loss, self.generator_variables())
         del tape
         return self.record(generator_loss=generator_loss, discriminator_loss=discriminator_loss,
                             adversarial_loss=adversarial, l1_loss=l1)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import ClassVar
 
-from genlab.core.config import ModelConfig
 from genlab.core.errors import GenlabError
+from genlab.core.registry import declare_family
+from genlab.models.two_player_config import TwoPlayerConfig
 
 SCALES = (2, 4, 8)  # one PixelShuffle x2 stage per factor of 2
 #: feature layer of the content loss per pretrained network (both at stride 16, like VGG's phi_5,4)
@@ -15,7 +16,7 @@ PIXEL = "pixel"
 
 
 @dataclasses.dataclass
-class SRGANConfig(ModelConfig):
+class SRGANConfig(TwoPlayerConfig):
     """SRGAN: SRResNet generator (x``scale``) and a discriminator on high-resolution images.
 
     ``input_shape`` is the shape of a high-resolution training image (a crop with
@@ -23,7 +24,10 @@ class SRGANConfig(ModelConfig):
     ``latent_dim`` is unused.
     """
 
-    data_fields: ClassVar[tuple[str, ...]] = ModelConfig.data_fields + ("latent_dim",)
+    #: Adam step of both networks unless one is given: genlab's 1e-3 (the paper's is 1e-4; pass --learning-rate)
+    default_learning_rate: ClassVar[float] = 1e-3
+
+    data_fields: ClassVar[tuple[str, ...]] = TwoPlayerConfig.data_fields + ("latent_dim",)
 
     input_shape: tuple[int, ...] = dataclasses.field(default=(96, 96, 3), metadata={"help": "shape of one HR image"})
     value_range: tuple[float, float] = dataclasses.field(default=(-1.0, 1.0), metadata={"help": "data range"})
@@ -72,3 +76,10 @@ class SRGANConfig(ModelConfig):
                               f"{height}x{width}; use --content-network pixel or a larger --crop-size")
         if not 0.0 <= self.beta_1 < 1.0:
             raise GenlabError(f"beta_1 must be in [0, 1), got {self.beta_1}")
+
+
+#: tiles of ``genlab upscale``, in input pixels: size and overlap of neighbouring tiles
+DEFAULT_TILE, DEFAULT_OVERLAP = 192, 64
+
+
+declare_family("srgan", SRGANConfig, description="super-resolution: SRResNet pretraining, then SRGAN", aliases=("srresnet",))

@@ -35,6 +35,7 @@ from genlab.data.pipeline import scale_images
 from genlab.core.distribute import replicas_in_sync
 from genlab.core.errors import GenlabError
 from genlab.models.image_to_image import ImageToImageModel
+from genlab.models.capabilities import DescribesEvaluation, Upscales
 from genlab.models.srgan.config import CONTENT_LAYERS, PIXEL, SRGANConfig
 from genlab.models.srgan.networks import discriminator, srresnet_generator
 from genlab.models.srgan.tiling import tiled_upscale
@@ -73,11 +74,11 @@ class AdversarialPhase(keras.callbacks.Callback):
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("srgan", SRGANConfig, description="super-resolution: SRResNet pretraining, then SRGAN", aliases=("srresnet",))
-class SRGAN(ImageToImageModel):
+@register_model("srgan")
+class SRGAN(ImageToImageModel, Upscales, DescribesEvaluation):
     """SRResNet generator x``scale`` with a discriminator on high-resolution images."""
 
-    tracker_names = ("generator_loss", "discriminator_loss", "mse", "psnr", "content_loss", "adversarial_loss")
+    metric_names = ("generator_loss", "discriminator_loss", "mse", "psnr", "content_loss", "adversarial_loss")
     #: genlab finetune --strategy feature-extraction keeps the generator's feature trunk; upsampling, output and discriminator learn
     transfer_feature_extraction = "re:^generator/(stem|residual_|trunk)"
     divergence_hint = "lower --learning-rate (the paper uses 1e-4), or train longer with --pretrain-epochs first"
@@ -160,9 +161,7 @@ class SRGAN(ImageToImageModel):
             with tf.GradientTape() as tape:
                 fake = self.generator(low, training=True)
                 mse = ops.mean(ops.square(high - fake))  # l_MSE
-                scaled = self.gradient_loss(self.generator_optimizer, mse)
-            variables = self.generator.trainable_variables
-            self.generator_optimizer.apply(tape.gradient(scaled, variables), variables)
+            self.apply_gradients(self.generator_optimizer, tape, mse, self.generator_variables())
             return mse, zero, mse, zero, zero
 
         def adversarial():
@@ -174,13 +173,9 @@ class SRGAN(ImageToImageModel):
                 content = self._content_loss(high, fake)  # l_X
                 adversarial_loss = binary_cross_entropy(self.discriminator(fake, training=True), 1.0)  # -log D(G(I_LR))
                 generator_loss = content + self.config.adversarial_weight * adversarial_loss  # l_SR = l_X + 1e-3 l_Gen
-                scaled_discriminator = self.gradient_loss(self.discriminator_optimizer, discriminator_loss)
-                scaled_generator = self.gradient_loss(self.generator_optimizer, generator_loss)
-            for tape, optimizer, loss, network in (
-                (discriminator_tape, self.discriminator_optimizer, scaled_discriminator, self.discriminator),
-                (generator_tape, self.generator_optimizer, scaled_generator, self.generator),
-            ):
-                optimizer.apply(tape.gradient(loss, network.trainable_variables), network.trainable_variables)
+            self.apply_gradients(self.discriminator_optimizer, discriminator_tape, discriminator_loss,
+                                 self.discriminator_variables())
+            self.apply_gradients(self.generator_optimizer, generator_tape, generator_loss, self.generator_variables())
             mse = ops.mean(ops.square(high - fake))
             return generator_loss, discriminator_loss, mse, content, adversarial_loss
 

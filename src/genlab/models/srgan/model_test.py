@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 
 from genlab.core.config import TrainConfig
-from genlab.data.sources import ImageData, find_data_file
+from genlab.data.sources import ImageData
 from genlab.core.errors import GenlabError
 from genlab.models.harness import check_family
 from genlab.models.srgan import SRGAN, SRGANConfig, tiled_upscale
@@ -105,9 +105,7 @@ def test_evaluation_table_compares_with_bicubic():
     assert all(np.isfinite(row["psnr"]) and -1 <= row["ssim"] <= 1 for row in table.values())
 
 
-def test_pretrained_content_network_is_not_saved_with_the_model(tmp_path):
-    if find_data_file("mobilenet_2_5_224_tf_no_top.h5") is None:
-        pytest.skip("MobileNet weights are not in the data folders")
+def test_pretrained_content_network_is_not_saved_with_the_model(tmp_path, mobilenet_weights):
     model = make(input_shape=(32, 32, 3), content_network="mobilenet")()
     count = len(model.variables)
     model.compile_for_training(TrainConfig())

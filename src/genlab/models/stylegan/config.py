@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
-from genlab.core.config import ModelConfig
 from genlab.core.errors import GenlabError
-from genlab.layers.augment import parse_policy
+from genlab.core.registry import declare_family
+from genlab.layers.specs import parse_policy
+from genlab.models.two_player_config import TwoPlayerConfig
 
 
 def is_power_of_two(value: int) -> bool:
@@ -20,13 +22,16 @@ def default_resolution(input_shape) -> int:
 
 
 @dataclasses.dataclass
-class StyleGANConfig(ModelConfig):
+class StyleGANConfig(TwoPlayerConfig):
     """StyleGAN: mapping network z -> w, style-modulated synthesis, residual discriminator.
 
     Channel counts follow the paper's rule channels(r) = min(channel_base / r, channel_max)
     for resolution r; the defaults (a few hundred thousand weights at 32x32) train on a
     2-core CPU. The paper's 1024x1024 model uses channel_base 32768 and channel_max 512.
     """
+
+    #: Adam step of both networks unless one is given: genlab's 1e-3 (StyleGAN2's is 2e-3; pass --learning-rate)
+    default_learning_rate: ClassVar[float] = 1e-3
 
     value_range: tuple[float, float] = dataclasses.field(default=(-1.0, 1.0), metadata={"help": "data range"})
     latent_dim: int = dataclasses.field(default=64, metadata={"help": "size of z (paper: 512)"})
@@ -74,3 +79,6 @@ class StyleGANConfig(ModelConfig):
             if not 0.0 <= value <= 1.0 or (name != "style_mixing" and value == 1.0):
                 raise GenlabError(f"{name} must lie in [0, 1{']' if name == 'style_mixing' else ')'}, got {value!r}")
         parse_policy(self.augment)
+
+
+declare_family("stylegan", StyleGANConfig, description="StyleGAN2: mapping network, modulated convs, noise, style mixing, truncation, EMA generator, lazy R1", aliases=("stylegan2",))

@@ -37,13 +37,13 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genlab.core.config import TrainConfig
 from genlab.core.distribute import replica_random_normal
 from genlab.core.errors import GenlabError
 from genlab.layers.augment import diff_augment, parse_policy
-from genlab.models.base import GenerativeModel, loss_scaled
+from genlab.models.capabilities import MixesStyles
 from genlab.models.stylegan.config import StyleGANConfig
 from genlab.models.stylegan.networks import build_discriminator, build_mapping, build_synthesis, num_styles
+from genlab.models.two_player import TwoPlayerModel
 from genlab.core.registry import register_model
 
 
@@ -63,13 +63,13 @@ def broadcast_styles(w, num_layers: int):
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("stylegan", StyleGANConfig, description="StyleGAN2: mapping network, modulated convs, noise, "
-                "style mixing, truncation, EMA generator, lazy R1", aliases=("stylegan2",))
-class StyleGAN(GenerativeModel):
+@register_model("stylegan")
+class StyleGAN(TwoPlayerModel, MixesStyles):
     """Mapping + synthesis generator (with EMA copies) and a residual discriminator."""
 
     is_generator = True
     divergence_hint = "lower --learning-rate, raise --r1-gamma, or add --augment for small data sets"
+    metric_names = ("d_loss", "g_loss", "r1", "real_score", "fake_score")
 
     def __init__(self, config: StyleGANConfig | dict | None = None, **kwargs):
         super().__init__(config, **kwargs)
@@ -92,10 +92,7 @@ class StyleGAN(GenerativeModel):
                                                  config.minibatch_group)
         for ema in (self.mapping_ema, self.synthesis_ema):
             ema.trainable = False
-        for variable, ema_variable in self.ema_pairs():
-            ema_variable.assign(variable)
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "g_loss", "r1", "real_score", "fake_score")}
+        self.reset_moving_average()
         self.built = True
 
     # transfer learning: ``genlab finetune --freeze mapping,g:2,d:2`` ---------------------------
@@ -126,31 +123,25 @@ class StyleGAN(GenerativeModel):
         return {"mapping": self.mapping, "synthesis": self.synthesis, "discriminator": self.discriminator,
                 "mapping_ema": self.mapping_ema, "synthesis_ema": self.synthesis_ema}
 
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    # optimizers -----------------------------------------------------------------------------
-    def compile_for_training(self, train: TrainConfig) -> None:
+    # the two players' optimizers and the moving average (see TwoPlayerModel) -------------------
+    def make_optimizer(self, learning_rate: float, name: str) -> keras.optimizers.Optimizer:
         """Adam with beta_1 = 0, beta_2 = 0.99 for G and D (the paper's settings)."""
-        def adam(name):
-            return keras.optimizers.Adam(train.learning_rate, beta_1=0.0, beta_2=0.99, epsilon=1e-8, name=name)
-
-        self.g_optimizer = loss_scaled(adam("generator_adam"))  # dynamic loss scaling under mixed_float16
-        self.d_optimizer = loss_scaled(adam("discriminator_adam"))
-        self.compile(optimizer=self.g_optimizer, steps_per_execution=train.steps_per_execution,
-                     jit_compile=train.jit_compile)
-
-    def optimizers(self):
-        if getattr(self, "g_optimizer", None) is None:
-            return {}
-        return {"generator": self.g_optimizer, "discriminator": self.d_optimizer}
+        return keras.optimizers.Adam(learning_rate, beta_1=0.0, beta_2=0.99, epsilon=1e-8, name=name)
 
     def generator_variables(self) -> list:
         return self.mapping.trainable_variables + self.synthesis.trainable_variables
 
-    def optimizer_targets(self):
-        return {"generator": self.generator_variables(), "discriminator": self.discriminator.trainable_variables}
+    def discriminator_variables(self) -> list:
+        return self.discriminator.trainable_variables
+
+    def ema_pairs(self) -> list[tuple]:
+        """(variable, its EMA copy) for every weight of mapping and synthesis (same architecture, same order)."""
+        return [pair for network, ema in ((self.mapping, self.mapping_ema), (self.synthesis, self.synthesis_ema))
+                for pair in zip(network.weights, ema.weights)]
+
+    def ema_copies(self, variable) -> bool:
+        """Buffers (w_avg, constant noise) and frozen weights are copied into the EMA networks, not averaged."""
+        return not variable.trainable
 
     # data <-> network resolution -------------------------------------------------------------
     def to_resolution(self, images):
@@ -194,7 +185,7 @@ class StyleGAN(GenerativeModel):
             input_gradients = ops.cast(input_gradients, "float32")
             penalty = ops.mean(ops.sum(ops.square(input_gradients), axis=(1, 2, 3)))  # E||grad_x D(x)||^2
             loss = penalty * (self.config.r1_gamma / 2.0) * self.config.r1_interval
-            loss = self.gradient_loss(self.d_optimizer, loss)  # / replicas (* loss scale)
+            loss = self.gradient_loss(self.discriminator_optimizer, loss)  # / replicas (* loss scale)
         gradients = outer.gradient(loss, variables)  # None for weights the penalty ignores (last bias)
         return [penalty] + [ops.zeros_like(v) if g is None else g for g, v in zip(gradients, variables)]
 
@@ -206,59 +197,30 @@ class StyleGAN(GenerativeModel):
         # discriminator step: L_D = softplus(D(G(z))) + softplus(-D(x)) (+ lazy R1)
         styles = self._random_styles(batch, training=True)
         real_augmented = self._augment(real)
-        d_variables = self.discriminator.trainable_variables
+        d_variables = self.discriminator_variables()
         with tf.GradientTape() as tape:
             fake = self.synthesis(styles, training=True)
             fake_logits = ops.cast(self.discriminator(self._augment(fake), training=True), "float32")
             real_logits = ops.cast(self.discriminator(real_augmented, training=True), "float32")
             d_loss = ops.mean(ops.softplus(fake_logits)) + ops.mean(ops.softplus(-real_logits))
-            scaled_d_loss = self.gradient_loss(self.d_optimizer, d_loss)  # / replicas (* loss scale)
-        d_gradients = tape.gradient(scaled_d_loss, d_variables)
-        d_gradients = [ops.zeros_like(v) if g is None else g for g, v in zip(d_gradients, d_variables)]
+        r1_gradients = None
         if self.config.r1_gamma > 0:
-            due = ops.equal(self.d_optimizer.iterations % self.config.r1_interval, 0)
+            due = ops.equal(self.discriminator_optimizer.iterations % self.config.r1_interval, 0)
             penalty, *r1_gradients = tf.cond(
                 due, lambda: self._r1_penalty_gradients(real_augmented),
                 lambda: [ops.zeros(())] + [ops.zeros_like(v) for v in d_variables])
-            d_gradients = [g + r for g, r in zip(d_gradients, r1_gradients)]
             self.trackers["r1"].update_state(penalty, sample_weight=ops.cast(due, "float32"))
-        self.d_optimizer.apply(d_gradients, d_variables)
+        self.apply_gradients(self.discriminator_optimizer, tape, d_loss, d_variables, extra_gradients=r1_gradients)
 
         # generator step: L_G = softplus(-D(G(z)))
-        g_variables = self.generator_variables()
         with tf.GradientTape() as tape:
             fake = self.synthesis(self._random_styles(batch, training=True), training=True)
             g_logits = ops.cast(self.discriminator(self._augment(fake), training=True), "float32")
             g_loss = ops.mean(ops.softplus(-g_logits))
-            scaled_g_loss = self.gradient_loss(self.g_optimizer, g_loss)  # / replicas (* loss scale)
-        g_gradients = tape.gradient(scaled_g_loss, g_variables)
-        # zeros for weights this loss does not reach (what Adam does with them anyway; the
-        # loss-scaling optimizer of mixed_float16 refuses None)
-        g_gradients = [ops.zeros_like(v) if g is None else g for g, v in zip(g_gradients, g_variables)]
-        self.g_optimizer.apply(g_gradients, g_variables)
-        self._update_ema()
-        return self._update_metrics(d_loss, g_loss, real_logits, fake_logits)
-
-    def ema_pairs(self) -> list[tuple]:
-        """(variable, its EMA copy) for every weight of mapping and synthesis (same architecture, same order)."""
-        return [pair for network, ema in ((self.mapping, self.mapping_ema), (self.synthesis, self.synthesis_ema))
-                for pair in zip(network.weights, ema.weights)]
-
-    def _update_ema(self):
-        step = ops.cast(self.g_optimizer.iterations, "float32")
-        beta = ops.minimum(self.config.ema_decay, (1.0 + step) / (10.0 + step))  # ramp-up of the decay
-        for variable, ema_variable in self.ema_pairs():
-            if variable.trainable:
-                ema_variable.assign(beta * ema_variable + (1.0 - beta) * variable)  # theta_ema <- lerp
-            else:
-                ema_variable.assign(variable)  # buffers (w_avg, constant noise) and frozen weights: copied
-
-    def _update_metrics(self, d_loss, g_loss, real_logits, fake_logits):
-        self.trackers["d_loss"].update_state(d_loss)
-        self.trackers["g_loss"].update_state(g_loss)
-        self.trackers["real_score"].update_state(ops.mean(real_logits))
-        self.trackers["fake_score"].update_state(ops.mean(fake_logits))
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        self.apply_gradients(self.generator_optimizer, tape, g_loss, self.generator_variables())
+        self.update_generator_average()  # G_ema: the EMA networks generate every sample
+        return self.record(d_loss=d_loss, g_loss=g_loss, real_score=ops.mean(real_logits),
+                           fake_score=ops.mean(fake_logits))
 
     def test_step(self, data):
         images, _ = data
@@ -267,7 +229,8 @@ class StyleGAN(GenerativeModel):
         fake_logits = ops.cast(self.discriminator(fake, training=False), "float32")
         real_logits = ops.cast(self.discriminator(real, training=False), "float32")
         d_loss = ops.mean(ops.softplus(fake_logits)) + ops.mean(ops.softplus(-real_logits))
-        logs = self._update_metrics(d_loss, ops.mean(ops.softplus(-fake_logits)), real_logits, fake_logits)
+        logs = self.record(d_loss=d_loss, g_loss=ops.mean(ops.softplus(-fake_logits)), real_score=ops.mean(real_logits),
+                           fake_score=ops.mean(fake_logits))
         return {name: value for name, value in logs.items() if name != "r1"}  # R1 is a training-only term
 
     # generator verbs (EMA networks, constant noise) -----------------------------------------

@@ -32,7 +32,7 @@ def test_projection_reduces_the_reconstruction_loss(model):
     assert np.mean((model.synthesize(w) - targets) ** 2) < 0.5 * start_error
 
 
-def test_projection_with_the_perceptual_distance_and_w_plus(model):
+def test_projection_with_the_perceptual_distance_and_w_plus(model, mobilenet_weights):
     targets, _ = reachable_targets(model, 1)
     distance = PerceptualDistance(model.config.value_range)
     assert float(distance(targets, targets)[0]) == pytest.approx(0.0, abs=1e-6)

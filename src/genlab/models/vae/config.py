@@ -6,6 +6,7 @@ import dataclasses
 
 from genlab.core.config import ModelConfig, check_choice, check_conv_input, check_layer_sizes
 from genlab.core.errors import GenlabError
+from genlab.core.registry import declare_family
 
 ARCHITECTURES = ("dense", "conv")
 LOSSES = ("bce", "mse")
@@ -76,3 +77,7 @@ class CVAEConfig(VAEConfig):
                 f"(use a source with labels: mnist, fashion_mnist, cifar10, digits, folder:PATH with one "
                 f"sub-folder per class, npz:PATH with y_train)"
             )
+
+
+declare_family("vae", VAEConfig, description="variational autoencoder, dense/conv, BCE or MSE; beta-VAE with --beta", aliases=("beta-vae",))
+declare_family("cvae", CVAEConfig, description="conditional VAE: class label one-hot to encoder and decoder", aliases=("conditional-vae",))

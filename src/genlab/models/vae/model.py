@@ -34,7 +34,8 @@ from genlab.core.errors import GenlabError
 from genlab.layers.sampling import Sampling
 from genlab.metrics.reconstruction import reconstruction_metrics
 from genlab.models.base import GenerativeModel
-from genlab.models.vae.config import CVAEConfig, VAEConfig
+from genlab.models.capabilities import DescribesEvaluation, EncodesLatents, Reconstructs
+from genlab.models.vae.config import CVAEConfig, VAEConfig  # noqa: F401  (declares the families)
 from genlab.models.vae.networks import BUILDERS
 from genlab.models.vae.objective import (
     annealed_beta,
@@ -49,9 +50,8 @@ from genlab.core.registry import register_model
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("vae", VAEConfig, description="variational autoencoder, dense/conv, BCE or MSE; beta-VAE with --beta",
-                aliases=("beta-vae",))
-class VAE(GenerativeModel):
+@register_model("vae")
+class VAE(GenerativeModel, Reconstructs, EncodesLatents, DescribesEvaluation):
     """Encoder q(z|x) = N(mu, sigma^2), decoder p(x|z), trained on the (beta-weighted) ELBO."""
 
     is_generator = True
@@ -296,8 +296,7 @@ class VAE(GenerativeModel):
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("cvae", CVAEConfig, description="conditional VAE: class label one-hot to encoder and decoder",
-                aliases=("conditional-vae",))
+@register_model("cvae")
 class ConditionalVAE(VAE):
     """VAE with q(z|x, y) and p(x|z, y): sample a chosen class by fixing y (Sohn et al., 2015)."""
 

@@ -10,6 +10,7 @@ from genlab.core.errors import GenlabError
 from genlab.models.harness import check_family
 from genlab.models.vae import VAE, ConditionalVAE, CVAEConfig, VAEConfig
 from genlab.models.vae.objective import bernoulli_nll, gaussian_nll, kl_objective, kl_per_dimension, log_normal
+import genlab.models.families  # noqa: F401  (every family, models loaded)
 from genlab.core.registry import get_family
 
 IMAGES = np.random.default_rng(0).uniform(size=(4, 8, 8, 1)).astype("float32")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 from genlab.core.errors import GenlabError
+from genlab.core.registry import declare_family
 from genlab.models.adversarial.config import AdversarialConfig, with_default
 
 
@@ -27,6 +29,9 @@ class WassersteinConfig(AdversarialConfig):
 class WGANConfig(WassersteinConfig):
     """WGAN after Arjovsky et al. (2017): the DCGAN critic (with BatchNorm), weights clipped to [-c, c]."""
 
+    #: Arjovsky et al.: RMSProp with step 5e-5
+    default_learning_rate: ClassVar[float] = 5e-5
+
     clip: float = dataclasses.field(default=0.01, metadata={"help": "weight clipping: every critic weight kept in [-c, c]"})
 
     def validate(self) -> None:
@@ -38,6 +43,9 @@ class WGANConfig(WassersteinConfig):
 @dataclasses.dataclass
 class WGANGPConfig(WassersteinConfig):
     """WGAN-GP after Gulrajani et al. (2017): gradient penalty, layer normalization in the critic."""
+
+    #: Gulrajani et al.: Adam with step 1e-4
+    default_learning_rate: ClassVar[float] = 1e-4
 
     discriminator_norm: str = with_default("discriminator_norm", "layer")
     gp_weight: float = dataclasses.field(default=10.0, metadata={"help": "gradient penalty weight lambda"})
@@ -51,3 +59,7 @@ class WGANGPConfig(WassersteinConfig):
                 "discriminator_norm 'batch' is not valid with a gradient penalty: the penalty is taken per example "
                 "and BatchNorm mixes the examples of a batch (Gulrajani et al.); use layer or none"
             )
+
+
+declare_family("wgan", WGANConfig, description="Wasserstein GAN (Arjovsky et al.): critic with weight clipping, RMSprop")
+declare_family("wgan-gp", WGANGPConfig, description="WGAN-GP (Gulrajani et al.): gradient penalty, Adam(1e-4, 0, 0.9)", aliases=("wgangp",))

@@ -25,17 +25,16 @@ from genlab.core.distribute import replica_random_uniform, replicas_in_sync
 from genlab.core.errors import GenlabError
 from genlab.models.adversarial.base import AdversarialModel
 from genlab.models.adversarial.losses import critic_loss, gradient_penalty, wasserstein_estimate, wasserstein_generator_loss
-from genlab.models.wgan.config import WGANConfig, WGANGPConfig
+from genlab.models.wgan.config import WGANConfig, WGANGPConfig  # noqa: F401  (declares the families)
 from genlab.models.wgan.networks import build_critic, build_generator
 from genlab.core.registry import register_model
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("wgan", WGANConfig, description="Wasserstein GAN (Arjovsky et al.): critic with weight clipping, RMSprop")
+@register_model("wgan")
 class WGAN(AdversarialModel):
     """Generator and critic minimizing the Wasserstein-1 distance; weight clipping."""
 
-    default_learning_rate = 5e-5
     divergence_hint = (
         "the critic's scores grew without bound: lower --discriminator-learning-rate / --generator-learning-rate "
         "or --clip, or use the wgan-gp family (gradient penalty instead of clipping)"
@@ -91,7 +90,7 @@ class WGAN(AdversarialModel):
         if steps == 1:
             self.generator_step(ops.shape(real)[0])
         else:
-            due = ops.equal(self.d_optimizer.iterations % steps, 0)
+            due = ops.equal(self.discriminator_optimizer.iterations % steps, 0)
             tf.cond(due, lambda: self.generator_step(ops.shape(real)[0]), lambda: ops.zeros(()))
         return self.record()
 
@@ -103,7 +102,7 @@ class WGAN(AdversarialModel):
             fake_scores = self.discriminator(fake, training=True)  # f(G(z))
             penalty, penalty_logs = self.critic_penalty(real, fake)  # WGAN-GP: lambda E[(||grad f(x^)|| - 1)^2]
             d_loss = critic_loss(real_scores, fake_scores) + penalty  # E[f(G(z))] - E[f(x)] (+ penalty)
-        d_norm = self.apply_gradients(self.d_optimizer, tape, d_loss, self.discriminator.trainable_variables)
+        d_norm = self.apply_gradients(self.discriminator_optimizer, tape, d_loss, self.discriminator.trainable_variables)
         self.after_critic_update()  # WGAN: keep f in a compact weight space, so it stays K-Lipschitz
         self.record(d_loss=d_loss, wasserstein=wasserstein_estimate(real_scores, fake_scores),
                     d_real=ops.mean(real_scores), d_fake=ops.mean(fake_scores), d_grad_norm=d_norm, **penalty_logs)
@@ -112,7 +111,7 @@ class WGAN(AdversarialModel):
         with tf.GradientTape() as tape:
             fake = self.generator(self.noise(batch_size), training=True)  # G(z) on new noise
             g_loss = wasserstein_generator_loss(self.discriminator(fake, training=True))  # -E[f(G(z))]
-        g_norm = self.apply_gradients(self.g_optimizer, tape, g_loss, self.generator.trainable_variables)
+        g_norm = self.apply_gradients(self.generator_optimizer, tape, g_loss, self.generator.trainable_variables)
         self.update_generator_average()
         self.record(g_loss=g_loss, g_grad_norm=g_norm)
         return g_loss
@@ -135,12 +134,10 @@ class WGAN(AdversarialModel):
 
 
 @keras.saving.register_keras_serializable(package="genlab")
-@register_model("wgan-gp", WGANGPConfig, description="WGAN-GP (Gulrajani et al.): gradient penalty, Adam(1e-4, 0, 0.9)",
-                aliases=("wgangp",))
+@register_model("wgan-gp")
 class WGANGP(WGAN):
     """Generator and critic with the gradient penalty instead of weight clipping."""
 
-    default_learning_rate = 1e-4
     divergence_hint = (
         "the critic's scores or the penalty grew without bound: lower --discriminator-learning-rate / "
         "--generator-learning-rate, keep --gp-weight near the paper's 10, and avoid BatchNorm in the critic"

@@ -47,7 +47,7 @@ def test_clipping_keeps_every_critic_weight_within_c():
 def test_generator_updates_once_every_critic_steps_and_logs_the_wasserstein_estimate():
     model = make(WGANGP, critic_steps=3)()
     logs = train_steps(model, 6, learning_rate=1e-3)
-    assert int(model.d_optimizer.iterations) == 6 and int(model.g_optimizer.iterations) == 2
+    assert int(model.discriminator_optimizer.iterations) == 6 and int(model.generator_optimizer.iterations) == 2
     assert {"wasserstein", "gradient_penalty", "gp_grad_norm", "d_real", "d_fake", "g_grad_norm"} <= set(logs)
     assert logs["wasserstein"] == pytest.approx(logs["d_real"] - logs["d_fake"], abs=1e-4)
     assert logs["gradient_penalty"] >= 0 and logs["g_grad_norm"] > 0
@@ -64,11 +64,12 @@ def test_optimizers_follow_the_papers():
     wgan, wgan_gp = make(WGAN)(), make(WGANGP)()
     for model in (wgan, wgan_gp):
         model.compile_for_training(TrainConfig())
-    assert isinstance(wgan.d_optimizer, keras.optimizers.RMSprop)
-    assert float(wgan.d_optimizer.learning_rate) == pytest.approx(5e-5)
-    assert isinstance(wgan_gp.g_optimizer, keras.optimizers.Adam)
-    assert float(wgan_gp.g_optimizer.learning_rate) == pytest.approx(1e-4)
-    assert (float(wgan_gp.d_optimizer.beta_1), float(wgan_gp.d_optimizer.beta_2)) == pytest.approx((0.0, 0.9))
+    assert isinstance(wgan.discriminator_optimizer, keras.optimizers.RMSprop)
+    assert float(wgan.discriminator_optimizer.learning_rate) == pytest.approx(5e-5)
+    assert isinstance(wgan_gp.generator_optimizer, keras.optimizers.Adam)
+    assert float(wgan_gp.generator_optimizer.learning_rate) == pytest.approx(1e-4)
+    assert (float(wgan_gp.discriminator_optimizer.beta_1),
+            float(wgan_gp.discriminator_optimizer.beta_2)) == pytest.approx((0.0, 0.9))
 
 
 def test_critic_has_no_sigmoid_and_wgan_gp_no_batchnorm():
