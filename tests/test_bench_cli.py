@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from genlab.cli.main import main
 
 
@@ -27,6 +29,7 @@ def test_unknown_family_exits_2_with_a_clear_message(capsys):
     assert "got family 'nope'" in error and "autoencoder" in error
 
 
+@pytest.mark.slow
 def test_bad_flags_exit_2_from_the_installed_command():
     for flags, message in ((["--seconds", "-1"], "seconds must be a positive number"),
                            (["--batch-size", "0"], "expected a positive integer"),
@@ -38,7 +41,7 @@ def test_bad_flags_exit_2_from_the_installed_command():
 
 def test_input_shape_replaces_the_image_shape(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    assert main(["bench", "--families", "stylegan", "--input-shape", "16,16,3", "--seconds", "0.3",
+    assert main(["bench", "--families", "ae", "--input-shape", "16,16,3", "--seconds", "0.3",
                  "--batch-size", "4", "--json", str(out)]) == 0
     assert json.loads(out.read_text())["rows"][0]["input"] == "16x16x3"
     assert main(["bench", "--families", "ae", "--input-shape", "16x16"]) == 2

@@ -33,6 +33,7 @@ def assert_resume_equals_a_straight_run(stopped: Path, straight_path: Path, batc
         np.testing.assert_allclose(x.numpy(), y.numpy(), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_sigkill_then_resume_equals_an_uninterrupted_run(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     victim = tmp_path / "killed"
@@ -81,6 +82,7 @@ def test_nan_loss_stops_cleanly_with_the_last_good_checkpoint(tmp_path):
     assert all(np.isfinite(w.numpy()).all() for w in model.weights)
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_a_mid_epoch_checkpoint_exits_130_and_resumes_exactly(tmp_path):
     """SIGINT during epoch 2 of a CLI run: exit code 130, one line (no traceback) naming the
     checkpoint and the resume command, a checkpoint with step > 0; resuming it ends with the

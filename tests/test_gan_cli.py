@@ -41,6 +41,7 @@ def test_sample_and_interpolate_a_gan_run(dcgan_run):
     assert main(["sample", str(dcgan_run), "--label", "3"]) == 2  # not conditional
 
 
+@pytest.mark.slow
 def test_resume_continues_exactly_as_a_straight_run(tmp_path):
     """Both optimizers, the RNG and the BatchNorm statistics come back from the checkpoint."""
     model = {"latent_dim": 4, "filters": (4, 8)}

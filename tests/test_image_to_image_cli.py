@@ -100,13 +100,23 @@ SRGAN = ["--scale", "2", "--crop-size", "8", "--content-network", "pixel", "--fi
 
 
 @pytest.fixture(scope="module")
+def srgan_pretrained(folders, tmp_path_factory):
+    """One epoch: the MSE pretraining phase only."""
+    out = tmp_path_factory.mktemp("runs") / "sr"
+    assert main(["train", "srgan", "--data", f"folder:{folders['a']}", *SRGAN, "--epochs", "1", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
 def srgan_run(folders, tmp_path_factory):
+    """A run resumed from its pretraining epoch into the adversarial phase (epoch 2)."""
     out = tmp_path_factory.mktemp("runs") / "sr"
     assert main(["train", "srgan", "--data", f"folder:{folders['a']}", *SRGAN, "--epochs", "1", "--out", str(out)]) == 0
     assert main(["train", "srgan", "--resume", str(out), "--epochs", "2", "--quiet"]) == 0  # into the adversarial phase
     return out
 
 
+@pytest.mark.slow
 def test_srgan_pretrains_then_trains_adversarially(srgan_run):
     history = RunDir(srgan_run).history()
     assert [row["epoch"] for row in history] == [1, 2]
@@ -122,21 +132,22 @@ def test_srgan_resumed_into_the_adversarial_phase_equals_a_straight_run(srgan_ru
         assert history[1][key] == pytest.approx(RunDir(straight).history()[1][key], rel=1e-5, abs=1e-7), key
 
 
-def test_upscale_any_size_and_refuse_the_wrong_mode(srgan_run, tmp_path, capsys):
+def test_upscale_any_size_and_refuse_the_wrong_mode(srgan_pretrained, tmp_path, capsys):
     small = tmp_path / "small.png"
     Image.fromarray(RNG.integers(0, 256, size=(11, 23, 3), dtype=np.uint8)).save(small)
-    assert main(["upscale", str(srgan_run), "--input", str(small), "--out", str(tmp_path / "big.png"),
+    assert main(["upscale", str(srgan_pretrained), "--input", str(small), "--out", str(tmp_path / "big.png"),
                  "--tile", "8", "--overlap", "4"]) == 0
     with Image.open(tmp_path / "big.png") as image:
         assert image.mode == "RGB" and image.size == (46, 22)
     rgba = tmp_path / "rgba.png"
     Image.fromarray(RNG.integers(0, 256, size=(8, 8, 4), dtype=np.uint8), "RGBA").save(rgba)
     capsys.readouterr()
-    assert main(["upscale", str(srgan_run), "--input", str(rgba)]) == 2
+    assert main(["upscale", str(srgan_pretrained), "--input", str(rgba)]) == 2
     assert "RGB with alpha image (mode RGBA)" in capsys.readouterr().err
-    assert main(["upscale", str(srgan_run), "--input", str(small), "--out", str(tmp_path / "big.gif")]) == 2
+    assert main(["upscale", str(srgan_pretrained), "--input", str(small), "--out", str(tmp_path / "big.gif")]) == 2
 
 
+@pytest.mark.slow
 def test_finetune_an_srgan_run_on_a_new_domain(srgan_run, folders, tmp_path):
     new_domain = _write_folder(folders["root"] / "new", RNG.integers(0, 128, size=(6, 12, 12, 3), dtype=np.uint8))
     out = tmp_path / "sr-ft"

@@ -50,6 +50,7 @@ def test_train_sample_and_style_mix(trained_run, tmp_path):
     assert main(["style-mix", str(trained_run), "--crossover", "99", "--out", str(mix), "--overwrite"]) == 2
 
 
+@pytest.mark.slow
 def test_project_and_edit(trained_run, tmp_path, capsys):
     photo = tmp_path / "photo.png"
     Image.fromarray(np.tile(np.linspace(0, 255, 40, dtype=np.uint8), (40, 1))).convert("RGB").save(photo)
@@ -73,6 +74,7 @@ def test_project_and_edit(trained_run, tmp_path, capsys):
     assert "out of range" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_finetune_with_frozen_blocks(trained_run, tmp_path):
     out = tmp_path / "ft"
     data = digit_like_npz(tmp_path / "other28.npz", 32, seed=1)

@@ -72,6 +72,7 @@ def test_cvae_samples_by_class_and_rejects_unknown_classes(tmp_path, capsys):
                  "--out", str(tmp_path / "from-synthetic")]) == 0
 
 
+@pytest.mark.slow
 def test_kl_warmup_resumes_exactly(tmp_path):
     """The beta schedule lives in the optimizer step: 1 epoch + resume == 2 epochs straight."""
     model = {"latent_dim": 2, "filters": (4, 8), "kl_warmup_steps": 6, "beta": 2.0, "binarize": "dynamic"}

@@ -31,11 +31,13 @@ import io
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
 import time
 import uuid
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -47,6 +49,8 @@ from genlab.core.io import (  # noqa: F401  (re-exported: run files are written 
 )
 
 STATUS_RUNNING, STATUS_FINISHED, STATUS_INTERRUPTED, STATUS_DIVERGED = "running", "finished", "interrupted", "diverged"
+#: a run stopped by an error it could not go on from (a full disk); metadata ``failure`` says which
+STATUS_FAILED = "failed"
 
 
 # --------------------------------------------------------------------------------------
@@ -303,11 +307,29 @@ class RunDir:
                 raise GenlabError(f"weights file {str(path)!r} does not match the SHA-256 recorded in metadata.json "
                                   f"when it was saved: it was changed or corrupted since")
             try:
-                network.load_weights(path)
+                with warnings.catch_warnings(record=True) as noticed:  # Keras warns before it fails
+                    warnings.simplefilter("always")
+                    network.load_weights(path)
+                for notice in noticed:  # loaded: its warnings are the caller's to see
+                    warnings.warn_explicit(notice.message, notice.category, notice.filename, notice.lineno)
             except Exception as error:  # noqa: BLE001 - shape mismatch, corrupt file
                 raise GenlabError(
-                    f"weights {str(path)!r} do not match the run's config ({type(error).__name__}: {error})"
+                    f"weights {str(path)!r} do not match the run's config ({_load_failure(error)}); was config.json "
+                    f"edited since training? Put back the config the run was trained with"
                 ) from None
+
+
+def _load_failure(error: Exception) -> str:
+    """Why Keras could not load a weights file, in one short line: the first shape mismatch it
+    names, else its first line (Keras' message goes on with every tensor's values)."""
+    text = str(error)
+    shapes = re.search(r"variable\.shape=(\([^)]*\)), Received: value\.shape=(\([^)]*\))", text)
+    layer = re.search(r"Target variable: <Variable path=([^,]+),", text)
+    if shapes:
+        where = f"variable {layer.group(1)}" if layer else "a variable"
+        return f"{where} has shape {shapes.group(1)} but the file holds {shapes.group(2)}"
+    first = next((line.strip() for line in text.splitlines() if line.strip()), type(error).__name__)
+    return f"{type(error).__name__}: {first[:200]}"
 
 
 def sha256_of_file(path: str | Path) -> str:

@@ -20,9 +20,10 @@ from genlab.workflows.train import resume, train
 TINY = {"latent_dim": 3, "filters": (4, 8), "seed": 1}
 
 
-def tiny_train(out, epochs, **model):
+def tiny_train(out, epochs, keep: int = 1, **model):
     return train("autoencoder", out, model={**TINY, **model}, data=DataConfig("digits", limit=64),
-                 train=TrainConfig(epochs=epochs, batch_size=16, deterministic=True), verbose=0)
+                 train=TrainConfig(epochs=epochs, batch_size=16, deterministic=True, checkpoints_to_keep=keep),
+                 verbose=0)
 
 
 def test_atomic_write_leaves_no_temporary_files(tmp_path):
@@ -89,11 +90,12 @@ def test_corrupt_or_mismatched_runs_are_refused_clearly(tmp_path):
 
 
 def test_a_half_written_checkpoint_falls_back_to_the_previous_one(tmp_path):
-    run = tiny_train(tmp_path / "run", epochs=2)
+    run = tiny_train(tmp_path / "run", epochs=2, keep=2)
     (run.checkpoints_dir / "epoch-00002" / "state.npz").unlink()
     assert run.latest_checkpoint()[0] == 1
 
 
+@pytest.mark.slow
 def test_same_seed_and_config_give_an_identical_history(tmp_path):
     first = tiny_train(tmp_path / "a", epochs=2)
     second = tiny_train(tmp_path / "b", epochs=2)

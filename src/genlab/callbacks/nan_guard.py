@@ -17,7 +17,7 @@ from genlab.core.errors import GenlabError
 
 
 class TrainingDiverged(GenlabError):
-    """Training produced a NaN or infinite loss or weight; the last good checkpoint is kept."""
+    """Training produced a NaN or infinite loss or weight; the message says what was kept."""
 
 
 class NanGuard(keras.callbacks.Callback):
@@ -27,13 +27,19 @@ class NanGuard(keras.callbacks.Callback):
         self.limit = limit  # |loss| above this also stops training (an exploding loss)
         self.epoch = 0
         self.message: str | None = None
+        self.where = self.what = ""
 
     def _stop(self, where: str, what: str) -> None:
         if self.message is None:
-            self.message = (
-                f"training diverged at {where}: {what}. The last good checkpoint is kept. Likely causes: {self.hint}"
-            )
+            self.where, self.what = where, what
+            self.message = self.describe()
             self.model.stop_training = True
+
+    def describe(self, kept: str = "") -> str:
+        """One line: where training diverged and on what, then ``kept`` (what the caller kept,
+        e.g. a checkpoint, as a sentence), then the likely causes."""
+        kept = f" {kept.rstrip('.')}." if kept else ""
+        return f"training diverged at {self.where}: {self.what}.{kept} Likely causes: {self.hint}"
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.epoch = epoch

@@ -29,7 +29,9 @@ class SampleGrid(keras.callbacks.Callback):
         if (epoch + 1) % self.every or (self.interrupt is not None and self.interrupt.partial_epoch):
             return
         rows = self.model.preview(self.images, self.labels)
-        save_image_grid(self.folder / f"epoch_{epoch + 1:05d}.png", rows, self.value_range)
+        titles = self.model.preview_titles(len(rows))  # which row is input, reconstruction, class, ...
+        save_image_grid(self.folder / f"epoch_{epoch + 1:05d}.png", rows, self.value_range,
+                        titles=titles if titles and len(titles) == len(rows) else None)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         """Generator families: every epoch's grid (fixed noise) as one animation, samples/progress.gif."""

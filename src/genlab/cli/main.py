@@ -2,12 +2,18 @@
 
 Every subcommand module exposes ``add_parser(subparsers)`` and a ``run(args)`` handler
 that calls one library function. Errors in what the user gave become one line on stderr
-and exit code 2; a diverged training exits with 3; Ctrl-C with 130.
+and exit code 2; a diverged training exits with 3; Ctrl-C with 130. SIGTERM (``kill``, a
+job scheduler's stop) stops a command as Ctrl-C does, so temporary files are removed and a
+training run is marked interrupted; it exits with 143 (130 for training, which says where
+its checkpoint is).
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 
 from genlab.cli import denoise, evaluate, reconstruct, train
 from genlab.cli import report, runs
@@ -17,11 +23,13 @@ from genlab.cli import detect
 from genlab.cli import edit, project, style_mix
 from genlab.cli import translate, upscale
 from genlab.cli import bench
+from genlab.cli import export
+from genlab.cli import serve
 from genlab.cli.common import ArgumentParser
 from genlab.core.errors import GenlabError
 
 COMMANDS = [train, reconstruct, denoise, evaluate, report, runs, sample, interpolate, latent_map, traverse, finetune, detect,
-            style_mix, project, edit, translate, upscale, bench]
+            style_mix, project, edit, translate, upscale, bench, serve, export]
 
 EPILOG = """examples:
   genlab train autoencoder --data digits --epochs 5 --out runs/ae
@@ -68,6 +76,9 @@ EPILOG = """examples:
   genlab train srgan --data folder:photos --scale 4 --crop-size 96 --learning-rate 1e-4 --out runs/sr
   genlab upscale runs/sr --input small.png --out big.png
   genlab finetune runs/sr --data folder:new_domain --out runs/sr-ft
+  genlab export runs/dcgan --format tflite --out exports/dcgan
+  genlab train vae --data mnist --track mlflow --out runs/vae-tracked
+  genlab serve runs/fraud --port 8000
 offline data: put mnist.npz, fashion_mnist.npz or cifar10_jpeg.npz in $GENLAB_DATA (or ~/.genlab/data)."""
 
 
@@ -96,6 +107,33 @@ def _quiet_tensorflow_import() -> None:
             os.close(saved)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, like Ctrl-C's KeyboardInterrupt: every ``finally``
+    runs (:func:`genlab.core.io.atomic_path` removes its temporary file)."""
+
+
+@contextlib.contextmanager
+def sigterm_raises_terminated():
+    """While held (in the main thread, where Python runs signal handlers), SIGTERM raises
+    :class:`Terminated`; the previous handler is put back afterwards. An ignored SIGTERM stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous == signal.SIG_IGN or previous is None:
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated("terminated (SIGTERM)")
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def build_parser() -> ArgumentParser:
     import argparse
 
@@ -118,13 +156,17 @@ def main(argv: list[str] | None = None) -> int:
     from genlab.callbacks.nan_guard import TrainingDiverged
 
     try:
-        return int(args.handler(args) or 0)
+        with sigterm_raises_terminated():
+            return int(args.handler(args) or 0)
     except TrainingDiverged as error:
         print(f"genlab: {error}", file=sys.stderr)
         return 3
     except GenlabError as error:
         print(f"genlab: error: {error}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("genlab: terminated (SIGTERM); its temporary files were removed", file=sys.stderr)
+        return 143
     except KeyboardInterrupt as interruption:  # training (train, finetune) says where its checkpoint is
         from genlab.callbacks.interrupt import TrainingInterrupted
 

@@ -35,6 +35,9 @@ def add_parser(subparsers) -> None:
         group.add_argument("--set", metavar="KEY=VALUE", action="append", default=[],
                            help="override any config value, e.g. --set model.latent_dim=8 (repeatable)")
         group.add_argument("--quiet", action="store_true", help="no per-epoch progress output")
+        group.add_argument("--track", choices=("mlflow",), default=None,
+                           help="also log params, metrics, sample grids and weights to MLflow (./mlruns, or "
+                                "$MLFLOW_TRACKING_URI); needs pip install 'genlab[track]'")
         group.add_argument("--freeze", metavar="SPEC", default=None,
                            help="keep these parts frozen, e.g. encoder (a pretrained backbone); see genlab finetune --help")
         data_group = sub.add_argument_group("data")
@@ -74,7 +77,7 @@ def _train(args: argparse.Namespace) -> int:
                 f"--resume continues a run with its saved config; only --epochs may change (got {', '.join(changed) or '--config/--set'})")
         require(args.out is None or args.out == args.resume, "--resume writes into the resumed run; drop --out")
         epochs = int(train_values["epochs"]) if "epochs" in train_values else None
-        run_dir = training.resume(args.resume, epochs=epochs, verbose=verbose, family=args.family_name)
+        run_dir = training.resume(args.resume, epochs=epochs, verbose=verbose, family=args.family_name, track=args.track)
     else:
         require(bool(args.out), "--out RUN_DIR is required (or --resume RUN_DIR)")
         values = config_sections(args.config, args.family_name)
@@ -85,6 +88,7 @@ def _train(args: argparse.Namespace) -> int:
         if args.freeze:
             from genlab.workflows.finetune import train_frozen
 
+            require(args.track is None, "--track is not available with --freeze yet; train without --track")
             run_dir = train_frozen(
                 args.family_name, args.out, args.freeze, model=values["model"], data=DataConfig.from_dict(values["data"]),
                 train=TrainConfig.from_dict(values["train"]), verbose=verbose,
@@ -93,6 +97,7 @@ def _train(args: argparse.Namespace) -> int:
             run_dir = training.train(
                 args.family_name, args.out, model=values["model"],
                 data=DataConfig.from_dict(values["data"]), train=TrainConfig.from_dict(values["train"]), verbose=verbose,
+                track=args.track,
             )
     print(f"run saved in {run_dir.path}")
     return 0

@@ -6,6 +6,8 @@ import inspect
 import keras
 import numpy as np
 
+from keras.src.backend.common import global_state
+
 from genlab.core import compat
 
 
@@ -62,3 +64,20 @@ def test_replaced_update_step_sees_every_variable_and_can_change_the_rate():
     compat.restore_update_step(optimizer)
     optimizer.apply([np.ones(2, np.float32)], [variable])
     np.testing.assert_allclose(variable.numpy(), [-0.5, -0.5])  # the class's own step again
+
+
+def test_parameters_are_counted_without_allocating_them():
+    def huge():  # 3e9 x 64 float32 values: 768 GB if allocated
+        return keras.Sequential([keras.Input((64,)), keras.layers.Dense(3_000_000_000)])
+
+    assert compat.count_parameters_unallocated(huge) == 64 * 3_000_000_000 + 3_000_000_000
+    assert not global_state.get_global_attribute(compat.UNINITIALIZED)  # nothing left to allocate later
+    before = keras.layers.Dense(3).name
+    small = compat.count_parameters_unallocated(lambda: keras.Sequential([keras.Input((2,)), keras.layers.Dense(3)]))
+    assert small == 9
+    after = keras.layers.Dense(3).name
+
+    def number(name):  # dense, dense_1, dense_2, ...
+        return 0 if name == "dense" else int(name.rpartition("_")[2])
+
+    assert number(after) == number(before) + 1  # the counted model took no automatic names

@@ -60,3 +60,20 @@ def test_config_files_json_and_toml(tmp_path):
         read_config_file(tmp_path / "bad.json")
     with pytest.raises(GenlabError, match="does not exist"):
         read_config_file(tmp_path / "missing.json")
+
+
+def test_seeds_must_fit_32_bits_unsigned():
+    for seed in (-1, 2**32, 99999999999999999999):
+        with pytest.raises(GenlabError, match=rf"seed must be an integer from 0 to 4294967295, got {seed}"):
+            AutoencoderConfig(seed=seed)
+    assert AutoencoderConfig(seed=2**32 - 1).seed == 2**32 - 1
+
+
+def test_an_override_never_replaces_a_section_by_a_value():
+    values = {"model": {"latent_dim": 4}, "data": {}, "train": {}}
+    for text in ("model=5", 'model="abc"', "train=[1]"):
+        with pytest.raises(GenlabError, match=r"is a config section, not a value; set one of its fields"):
+            apply_overrides(values, [text])
+    with pytest.raises(GenlabError, match=r"give a section and a field, e.g. --set model.latent_dim=8"):
+        apply_overrides(values, ["latent_dim=8"])
+    assert apply_overrides(values, ['model={"latent_dim": 8}'])["model"] == {"latent_dim": 8}

@@ -67,7 +67,8 @@ def _run_python(code: str, *args: str, env=None, timeout: int = 240) -> subproce
 @pytest.mark.parametrize("family, values, loss_name", [
     ("autoencoder", {"input_shape": [8, 8, 1], "arch": "conv", "latent_dim": 4}, "loss"),
     ("dcgan", {"input_shape": [8, 8, 1], "latent_dim": 4}, "d_loss"),  # BatchNorm in G and D
-    ("wgan-gp", {"input_shape": [8, 8, 1], "latent_dim": 4, "critic_steps": 1}, "d_loss"),  # gradient penalty
+    pytest.param("wgan-gp", {"input_shape": [8, 8, 1], "latent_dim": 4, "critic_steps": 1}, "d_loss",
+                 marks=pytest.mark.slow),  # gradient penalty
 ])
 def test_mirrored_step_equals_single_device_step(family, values, loss_name):
     result = _run_python(MIRRORED_EQUALS_SINGLE, family, json.dumps(values))
@@ -136,6 +137,7 @@ def test_two_workers_on_localhost_train_one_epoch_and_only_the_chief_writes(tmp_
     assert leftovers == []  # the worker's scratch copy is gone
 
 
+@pytest.mark.slow
 def test_cli_trains_a_dcgan_on_two_cpu_replicas_and_resumes(tmp_path: Path):
     """``genlab train dcgan --distribute mirrored`` end to end, the CPU split in two replicas."""
     out = tmp_path / "run"

@@ -374,8 +374,9 @@ def open_image(path: str | Path):
                 image.load()
                 return image.copy()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise UnreadableImage(f"image {str(path)!r} is too large to decode safely ({error}); resize it, or raise "
-                              f"PIL.Image.MAX_IMAGE_PIXELS if you trust the file") from None
+        reason = " ".join(str(error).split()).rstrip(".")
+        raise UnreadableImage(f"image {str(path)!r} is too large to decode safely ({reason}); resize it to fewer "
+                              f"pixels") from None
     except (OSError, ValueError, EOFError, SyntaxError) as error:  # UnidentifiedImageError is an OSError
         reason = " ".join(str(error).split()) or type(error).__name__
         raise UnreadableImage(f"cannot read image {str(path)!r}: {reason}") from None

@@ -154,3 +154,89 @@ def test_a_failed_download_names_its_reason():
     except Exception as error:  # noqa: BLE001
         message = str(_not_found("mnist", "mnist.npz", error))
     assert "Temporary failure in name resolution" in message and "(Exception)" not in message
+
+
+# --------------------------------------------------------------------------------------
+# Issue 21: bad input is refused in one line, naming the value (labels, images, folders)
+# --------------------------------------------------------------------------------------
+
+
+def decompression_bomb_png(path, side=20_000):
+    """A 68-byte PNG whose header claims side x side pixels: PIL refuses to decode it (a decompression bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)  # 8-bit grayscale
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 16))
+                     + chunk(b"IEND", b""))
+    return path
+
+
+def test_npz_labels_must_match_the_images_one_per_image(tmp_path):
+    x = np.zeros((40, 8, 8, 1), np.uint8)
+    cases = {
+        "short": (dict(x=x, y=np.zeros(30, np.int64)), r"y has 30 labels \(shape \(30,\)\) for 40 images"),
+        "negative": (dict(x=x, y=np.r_[np.zeros(39), [-1]].astype(np.int64)), r"y holds label -1: labels are class indices"),
+        "fraction": (dict(x=x, y=np.r_[np.zeros(39), [0.5]]), r"y must be whole numbers .* got 0\.5"),
+        "named": (dict(x=x, y=np.r_[np.zeros(39), [5]].astype(np.int64), class_names=np.array(["a", "b"])),
+                  r"holds label 5, but there are 2 class names \(labels 0\.\.1\)"),
+        "not-one-hot": (dict(x=x, y=np.full((40, 3), 0.5)), r"shaped \(40, 3\) but is not one-hot"),
+        "test-split": (dict(x_train=x, y_train=np.zeros(40, np.int64), x_test=x[:4], y_test=np.zeros(5, np.int64)),
+                       r"y_test has 5 labels .* for 4 images"),
+    }
+    for name, (arrays, message) in cases.items():
+        np.savez(tmp_path / f"{name}.npz", **arrays)
+        with pytest.raises(GenlabError, match=message):
+            load_image_data(f"npz:{tmp_path / name}.npz")
+
+
+def test_one_hot_labels_become_class_indices(tmp_path):
+    classes = np.arange(40) % 4
+    np.savez(tmp_path / "d.npz", x=np.zeros((40, 8, 8, 1), np.float32), y=np.eye(4)[classes])
+    data = load_image_data(f"npz:{tmp_path / 'd.npz'}")
+    assert data.num_classes == 4 and data.y_train.dtype == np.int64 and data.y_train.shape == (len(data.x_train),)
+    np.savez(tmp_path / "p.npz", x=np.zeros((40, 8, 8, 1), np.float32), y=classes)
+    np.testing.assert_array_equal(data.y_train, load_image_data(f"npz:{tmp_path / 'p.npz'}").y_train)
+
+
+def test_an_npz_without_images_says_so(tmp_path):
+    np.savez(tmp_path / "zero.npz", x=np.zeros((0, 8, 8, 1), np.float32))
+    with pytest.raises(GenlabError, match="no training images"):
+        load_image_data(f"npz:{tmp_path / 'zero.npz'}")
+
+
+def test_decompression_bombs_are_refused_or_skipped_never_decoded(tmp_path):
+    for i in range(3):
+        Image.fromarray(np.full((8, 8), 10 * i, np.uint8)).save(tmp_path / f"{i}.png")
+    decompression_bomb_png(tmp_path / "bomb.png")
+    with pytest.raises(GenlabError, match=r"bomb\.png' is too large to decode safely \(Image size \(400000000 pixels\)"
+                                          r".*--skip-bad-images") as error:
+        load_image_data(f"folder:{tmp_path}")
+    assert "\n" not in str(error.value)
+    data = load_image_data(f"folder:{tmp_path}", skip_bad_images=True)
+    assert len(data.x_train) + len(data.x_test) == 3
+    decompression_bomb_png(tmp_path / "bomb.png", side=10_000)  # 1e8 pixels: PIL only warns; refused all the same
+    with pytest.raises(GenlabError, match="too large to decode safely"):
+        load_image_data(f"folder:{tmp_path}")
+
+
+def test_sixteen_bit_pngs_are_scaled_to_eight_bits_not_clipped(tmp_path):
+    values = [0, 257, 40000, 65535]
+    for i, value in enumerate(values):
+        Image.fromarray(np.full((8, 8), value, np.uint16)).save(tmp_path / f"{i}.png")
+    data = load_image_data(f"folder:{tmp_path}")
+    seen = sorted(int(v) for v in np.unique(np.concatenate([data.x_train, data.x_test])))
+    assert seen == [0, 1, 156, 255]  # round(v * 255 / 65535); convert("L") would give 0, 255, 255, 255
+
+
+def test_a_folder_with_class_folders_and_loose_images_is_refused(tmp_path):
+    for name in ("cats/1.png", "cats/2.png", "dogs/1.png", "dogs/2.png", "stray.png"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / name)
+    with pytest.raises(GenlabError, match=r"has class sub-folders \(cats, dogs\) and 1 image\(s\) of no class .*stray\.png"):
+        load_image_data(f"folder:{tmp_path}")
+    (tmp_path / "stray.png").rename(tmp_path / "cats" / "3.png")
+    assert load_image_data(f"folder:{tmp_path}").num_classes == 2

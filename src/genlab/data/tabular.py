@@ -5,11 +5,15 @@ A table source is ``csv:PATH`` or ``parquet:PATH`` (a bare path ending in ``.csv
 ``.parquet`` or ``.pq`` works too). The first row of a CSV is its header.
 
 Which columns are used: the ``features`` named, or every column except the ``label`` and
-the ``drop`` columns. Nothing is dropped silently: text in a numeric column, a missing
-value, an infinite value, a missing column or an extra column raises a
+the ``drop`` columns. Nothing is dropped silently: text in a numeric column (``true`` and
+``false`` included: they are never read as 1 and 0), a missing value, an infinite value, a
+missing column, an extra column, or a row with more fields than the header raises a
 :class:`~genlab.core.errors.GenlabError` naming the columns and the rows, given as ``row_id``
-(data rows counted from 0, header excluded), the same ids ``genlab detect`` writes. Missing
-values are filled with the training median only when ``impute="median"`` is asked for.
+(data rows counted from 0, header excluded), the same ids ``genlab detect`` writes. A
+trailing comma that ends every row (an empty last field) is ignored. Missing values are
+filled with the training median only when ``impute="median"`` is asked for. Training,
+``genlab evaluate`` and ``genlab detect`` read a file through the same reader
+(:meth:`TableSource.chunks`), so they see the same values in the same columns.
 
 Scoring reads numbers only (:meth:`TableSource.numeric_chunks`): a CSV goes through pyarrow's
 streaming reader with every feature typed float64 when pyarrow is installed, and through
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import warnings
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -138,14 +143,56 @@ class TableSource:
                 yield first, frame
                 first += len(frame)
             return
+        # Every column is parsed (no usecols: pandas would drop the extra fields of a row silently),
+        # and index_col=False: rows with a field more than the header are never read with their
+        # first field as an index (shifting every column by one); see _ragged_error.
         try:
-            reader = pd.read_csv(self.path, chunksize=chunk_size, usecols=list(columns) if columns else None,
-                                 low_memory=False)
-            for frame in reader:
+            reader = pd.read_csv(self.path, chunksize=chunk_size, index_col=False, low_memory=False)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+            raise GenlabError(f"cannot read {str(self.path)!r} as CSV: {error}") from None
+        with reader:
+            while True:
+                try:
+                    with warnings.catch_warnings():  # "loss of data": a row with more fields than the header
+                        warnings.simplefilter("error", pd.errors.ParserWarning)
+                        frame = next(reader)
+                except StopIteration:
+                    return
+                except (pd.errors.ParserError, pd.errors.ParserWarning) as error:
+                    raise self._ragged_error(first, error) from None
+                if columns:
+                    missing = [c for c in columns if c not in frame.columns]
+                    if missing:
+                        raise GenlabError(f"column(s) {_names(missing)} not in {self.spec}")
+                    frame = frame[list(columns)]
+                frame = _booleans_as_text(frame)
                 yield first, frame
                 first += len(frame)
-        except pd.errors.ParserError as error:
-            raise GenlabError(f"cannot read {str(self.path)!r} as CSV near row_id {first}: {error}") from None
+
+    def _ragged_error(self, first: int, error: Exception) -> GenlabError:
+        """The row with more fields than the header (found by reading the file again with the csv
+        module, which counts fields as pandas does); pandas' own message if there is none."""
+        try:
+            with open(self.path, newline="", encoding="utf-8-sig") as handle:
+                rows = csv.reader(handle)
+                width = len(next(rows, []))
+                longer = None
+                for row_id, row in enumerate(r for r in rows if r):  # pandas and pyarrow skip blank lines
+                    if len(row) > width and any(field.strip() for field in row[width:]):
+                        longer = (row_id, len(row))
+                        break
+                    if len(row) > width and longer is None:
+                        longer = (row_id, len(row))
+        except (OSError, UnicodeDecodeError, csv.Error):
+            longer = None
+        if longer is None:
+            reason = " ".join(str(error).split())
+            return GenlabError(f"cannot read {str(self.path)!r} as CSV near row_id {first}: {reason}")
+        row_id, count = longer
+        return GenlabError(
+            f"{self.spec}: row_id {row_id} has {count} fields but the header names {width} columns; remove the "
+            f"extra field(s) (a trailing comma that ends every row is ignored)"
+        )
 
     def numeric_chunks(self, chunk_size: int, columns: Sequence[str], allow_missing: bool = False,
                        where: str | None = None, engine: str = "auto",
@@ -213,9 +260,24 @@ class TableSource:
     def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The whole table (or the named columns)."""
         frames = [frame for _, frame in self.chunks(1_000_000, columns)]
-        if not frames:
+        if not sum(len(frame) for frame in frames):
             raise GenlabError(f"{str(self.path)!r} has a header but no data rows")
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _booleans_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the cells pandas parsed as booleans (``true``, ``False``, ...) turned back into
+    text, so that a CSV's numeric columns take numbers only, as pyarrow reads them: true/false in
+    a numeric column is text, never 1/0."""
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column):
+            frame = frame.assign(**{name: column.map({True: "True", False: "False"}).astype(object)})
+        elif column.dtype == object:
+            flags = column.map(lambda v: isinstance(v, (bool, np.bool_)))
+            if flags.any():
+                frame = frame.assign(**{name: column.where(~flags, column.astype(str))})
+    return frame
 
 
 def _split_rows(blocks: list[np.ndarray], count: int) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -191,10 +191,10 @@ def test_numeric_chunks_name_bad_cells_as_pandas_does(table, tmp_path, monkeypat
         for first, values in source.numeric_chunks(10, FEATURES, engine=engine):
             seen.append(first)
     assert seen == [0, 10, 20, 30]  # every chunk before the bad one, once
-    booleans = table.assign(f4=table["f4"] > 0)  # True/False: pyarrow refuses them as float64, pandas reads 1/0
+    booleans = table.assign(f4=table["f4"] > 0)  # True/False is text in a numeric column, with either reader
     source = TableSource.parse(write_csv(tmp_path / "b.csv", booleans))
-    values = np.concatenate([v for _, v in source.numeric_chunks(10, FEATURES, engine=engine)])
-    np.testing.assert_array_equal(values[:, 4], (table["f4"] > 0).astype(float))
+    with pytest.raises(GenlabError, match=r"text in numeric column\(s\) of csv:.*'f4' at row_id 0, .*'(True|False)'"):
+        list(source.numeric_chunks(10, FEATURES, engine=engine))
     frame = table.copy()
     frame.loc[33, "amount"] = np.inf
     source = TableSource.parse(write_csv(tmp_path / "i.csv", frame))
@@ -215,3 +215,43 @@ def test_missing_cells_at_scoring_time_advise_a_fix_that_exists():
     with pytest.raises(GenlabError, match=r"'a' at row_id 1; fill them, or train a new detector with imputation") as error:
         processor.transform_frame(frame)
     assert "--impute median" in str(error.value) and "genlab train detector" in str(error.value)
+
+
+def write_lines(path, lines):
+    path.write_text("\n".join(lines) + "\n")
+    return TableSource.parse(f"csv:{path}")
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_a_trailing_comma_on_every_row_reads_as_without_it(table, tmp_path, engine):
+    """pandas would take each row's first field as its index and shift every column by one."""
+    pytest.importorskip("pyarrow")
+    lines = table.to_csv(index=False).splitlines()
+    clean = write_lines(tmp_path / "clean.csv", lines)
+    trailing = write_lines(tmp_path / "trailing.csv", lines[:1] + [line + "," for line in lines[1:]])
+    pd.testing.assert_frame_equal(trailing.read(), clean.read())
+    pd.testing.assert_frame_equal(trailing.read(["f2", "label"]), clean.read(["f2", "label"]))
+    for columns in (FEATURES, ["f2", "amount"]):
+        np.testing.assert_array_equal(np.concatenate([v for _, v in trailing.numeric_chunks(7, columns, engine=engine)]),
+                                      np.concatenate([v for _, v in clean.numeric_chunks(7, columns, engine=engine)]))
+
+
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas"])
+def test_a_row_with_an_extra_field_stops_naming_it(table, tmp_path, engine):
+    pytest.importorskip("pyarrow")
+    lines = table.to_csv(index=False).splitlines()
+    for where in (1, 40):  # the first data row (row_id 0), and one further on
+        changed = list(lines)
+        changed[where] += ",7.5"
+        source = write_lines(tmp_path / f"extra{where}.csv", changed)
+        message = rf"row_id {where - 1} has 8 fields but the header names 7 columns; remove the extra field"
+        with pytest.raises(GenlabError, match=message):
+            list(source.numeric_chunks(10, FEATURES, engine=engine))
+        with pytest.raises(GenlabError, match=message):
+            source.read(["f2", "label"])
+
+
+def test_a_header_without_rows_is_refused(tmp_path):
+    source = write_lines(tmp_path / "header.csv", [",".join(FEATURES + ["label"])])
+    with pytest.raises(GenlabError, match="has a header but no data rows"):
+        source.read(FEATURES)

@@ -143,7 +143,17 @@ def pretrained_backbone(spec: str, size: int, input_range=(0.0, 1.0)) -> tuple[B
     elif spec in APPLICATIONS:
         backbone, expects = application_backbone(spec, size), APPLICATIONS[spec][1]
     elif path.suffix == ".keras":
-        backbone, expects = keras.saving.load_model(path, safe_mode=True), (0.0, 1.0)
+        try:
+            backbone, expects = keras.saving.load_model(path, safe_mode=True), (0.0, 1.0)
+        except Exception as error:  # noqa: BLE001 - refused by safe_mode (a lambda), corrupt, or not a model
+            reason = " ".join(str(error).split())
+            reason = reason if len(reason) <= 240 else reason[:240] + "..."
+            raise GenlabError(
+                f"cannot load backbone model {str(path)!r} (Keras safe_mode, which never runs code stored in the "
+                f"file such as a Lambda layer's function): {type(error).__name__}: {reason}; save the backbone "
+                f"without Lambda layers (a registered layer class instead), or use pretrained:lite0 or "
+                f"pretrained:mobilenet"
+            ) from None
         if len(backbone.inputs) != 1 or tuple(backbone.input_shape[1:]) != (size, size, 3):
             raise GenlabError(f"backbone model {str(path)!r} must take one (N, {size}, {size}, 3) input, "
                               f"got {backbone.input_shape}; set --backbone-size to its size")

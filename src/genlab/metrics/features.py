@@ -45,6 +45,7 @@ import tensorflow as tf
 from genlab.data.pipeline import to_uint8
 from genlab.data.sources import data_dirs, find_data_file
 from genlab.core.errors import GenlabError
+from genlab.core.progress import Progress
 
 RESIZE_METHOD = "bicubic"
 RESIZE_DESCRIPTION = "uint8 pixels, {channels}, antialiased bicubic resize (tf.image.resize)"
@@ -146,11 +147,14 @@ class FeatureExtractor:
             raise GenlabError("no images given")
         features, probabilities = [], []
         batch_size = min(self.batch_size, len(pixels))
+        progress = Progress(len(pixels), f"{self.name} features")
         for start in range(0, len(pixels), batch_size):
+            progress.update(start)
             batch_features, batch_probabilities = self._outputs(self.prepare(pixels[start : start + batch_size]), batch_size)
             features.append(np.asarray(batch_features, np.float64))
             if batch_probabilities is not None:
                 probabilities.append(np.asarray(batch_probabilities, np.float64))
+        progress.close()
         return np.concatenate(features), (np.concatenate(probabilities) if probabilities else None)
 
     def features(self, images, value_range: tuple[float, float] | None = None) -> np.ndarray:

@@ -198,6 +198,10 @@ class GenerativeModel(SkipSymbolicBuildWhenBuilt):
         """Rows of images (in the model's value range) for the per-epoch sample grid."""
         return [images]
 
+    def preview_titles(self, rows: int) -> list[str] | None:
+        """The label of each row of :meth:`preview`'s grid (drawn at its left), or None."""
+        return ["test images"] if rows == 1 else None
+
     def evaluation_table(self, data, limit: int | None = None) -> dict[str, dict[str, float]]:
         """``{row name: {metric: value}}`` computed on the test split, for ``genlab evaluate``."""
         raise GenlabError(f"genlab evaluate is not available for family {self.family!r}")

@@ -28,7 +28,7 @@ table{border-collapse:collapse;font-size:.9em;margin:.5em 0} td,th{border:1px so
 th{background:#f5f5f5} td:first-child,th:first-child{text-align:left}
 figure{display:inline-block;margin:.4em .8em .8em 0;vertical-align:top} figcaption{font-size:.85em;color:#555}
 img{max-width:100%;image-rendering:pixelated;border:1px solid #eee} .status{font-weight:bold}
-.finished{color:#1a7f37} .diverged,.interrupted{color:#b42318} .running{color:#9a6700}
+.finished{color:#1a7f37} .diverged,.interrupted,.failed{color:#b42318} .running{color:#9a6700}
 table.summary td{text-align:left}
 pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:.85em}
 """

@@ -95,14 +95,14 @@ def check_labels(y, count: int, first_row: int = 0) -> np.ndarray:
     if len(bad):
         rows = ", ".join(str(first_row + b) for b in bad[:5])
         raise GenlabError(f"labels must be 0 (normal) or 1 (anomaly); row_id {rows} hold "
-                          f"{', '.join(repr(v) for v in raw[bad[:3]])}")
+                          f"{', '.join(repr(v) for v in raw[bad[:3]].tolist())}")  # plain 2, not np.int64(2)
     return numbers.astype(np.int64)
 
 
 def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Row indices (train, validation): ``fraction`` of each class held out, seeded."""
     rng = np.random.default_rng(seed)
-    train, validation = [], []
+    train, validation = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]  # no rows: two empty splits
     for value in np.unique(labels):
         rows = rng.permutation(np.flatnonzero(labels == value))
         cut = int(round(fraction * len(rows)))

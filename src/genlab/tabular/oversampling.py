@@ -275,7 +275,8 @@ class VAEOversampler:
             raise GenlabError(f"number of rows must be an integer >= 0, got {n!r}")
         matches = np.flatnonzero(self.classes_ == label)
         if len(matches) == 0:
-            raise GenlabError(f"label {label!r} is not one of the fitted classes {self.classes_.tolist()}")
+            shown = label.item() if isinstance(label, np.generic) else label  # 2, not np.int64(2)
+            raise GenlabError(f"label {shown!r} is not one of the fitted classes {self.classes_.tolist()}")
         rng = self._rng if seed is None else np.random.default_rng(seed)
         noise = rng.standard_normal((n, self.config.latent_dim))
         if self.config.latent == "prior":

@@ -161,7 +161,7 @@ def train_frozen(family: str, out, freeze_spec: str, model=None, data=None, trai
     family_class = get_family(family)
     data = data or DataConfig()
     values = dict(model or {})
-    image_data = training.load_training_data(family_class.name, data, int(values.get("seed", 0)))
+    image_data = training.load_training_data(family_class.name, data, training.model_seed(values))
     config = training._model_config_for_data(family_class.name, values, image_data, data.crop_size)
     plan.check(family_class.model_class(config))
     return training.train(family_class.name, out, model=values, data=data, train=train, verbose=verbose,

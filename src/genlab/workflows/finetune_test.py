@@ -87,7 +87,8 @@ def test_gradual_unfreezing_with_l2sp_resumes_exactly(source_run, tmp_path):
 
 @pytest.mark.parametrize("family, model", [
     ("autoencoder", MODEL),
-    ("dcgan", {"latent_dim": 4, "filters": [8, 16]}),  # group names differ from network names (g, d)
+    # group names differ from network names (g, d)
+    pytest.param("dcgan", {"latent_dim": 4, "filters": [8, 16]}, marks=pytest.mark.slow),
 ])
 def test_the_reinit_an_error_suggests_is_accepted_and_trains(family, model, tmp_path):
     """The fix printed for grayscale -> RGB data works when followed."""

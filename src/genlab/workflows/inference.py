@@ -37,7 +37,7 @@ def reconstruct_grid(run_path: str | Path, n: int = 16, data: str | None = None,
     images, labels = _test_images(model, config, data, n)
     # conditional families (cvae) reconstruct with the test labels
     reconstructions = model.reconstruct(images, labels) if getattr(model, "is_conditional", False) else model.reconstruct(images)
-    return save_image_grid(out, [images, reconstructions], config.model.value_range)
+    return save_image_grid(out, [images, reconstructions], config.model.value_range, titles=["input", "reconstruction"])
 
 
 def denoise_grid(
@@ -51,4 +51,5 @@ def denoise_grid(
     _require(model, Denoises, "corrupt")
     images, _ = _test_images(model, config, data, n)
     noisy = model.corrupt(images, noise, seed=seed)
-    return save_image_grid(out, [images, noisy, model.reconstruct(noisy)], config.model.value_range)
+    return save_image_grid(out, [images, noisy, model.reconstruct(noisy)], config.model.value_range,
+                           titles=["clean", "corrupted", "denoised"])

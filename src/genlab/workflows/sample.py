@@ -29,6 +29,7 @@ import numpy as np
 from genlab.models.capabilities import EncodesLatents
 from genlab.data.pipeline import scale_images, to_uint8
 from genlab.data.sources import load_image_data
+from genlab.core.config import check_seed
 from genlab.core.errors import GenlabError
 from genlab.plots.grids import save_image_grid
 from genlab.core.io import atomic_path, check_output_path, source_path
@@ -198,6 +199,7 @@ def sample_run(run_path: str | Path, n: int = 64, label: int | None = None, fmt:
     """
     if n <= 0:
         raise GenlabError(f"--n must be > 0, got {n}")
+    check_seed("--seed", seed)
     fmt = _format_for(fmt, out)
     suffix = "" if label is None else f"_class{label}"
     default = Path(run_path) / ("samples.npz" if fmt == "npz" else f"samples{suffix}.png")

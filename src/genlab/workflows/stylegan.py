@@ -15,7 +15,7 @@ import numpy as np
 
 from genlab.models.capabilities import MixesStyles
 from genlab.data.pipeline import scale_images
-from genlab.data.sources import load_image_data
+from genlab.data.sources import image_to_uint8, load_image_data, open_image
 from genlab.core.errors import GenlabError
 from genlab.models.stylegan.projection import class_direction, edit, project
 from genlab.plots.grids import save_image_grid
@@ -76,17 +76,15 @@ def load_target_image(spec: str, model, config) -> np.ndarray:
             raise GenlabError(f"--image {spec}: the test split has {len(data.x_test)} images")
         pixels = data.x_test[index : index + 1]
     else:
-        from PIL import Image, UnidentifiedImageError
+        from PIL import Image
 
         path = Path(spec)
         if not path.is_file():
             raise GenlabError(f"image {spec!r} does not exist (give an image file or test:N)")
-        try:
-            with Image.open(path) as image:
-                image = image.convert("L" if channels == 1 else "RGB").resize((width, height), Image.BILINEAR)
-                pixels = np.asarray(image, np.uint8).reshape(1, height, width, channels)
-        except (UnidentifiedImageError, OSError) as error:
-            raise GenlabError(f"cannot read image {spec!r}: {error}") from None
+        image = open_image(path)  # refuses files PIL cannot decode, and decompression bombs
+        pixels = image_to_uint8(image, "L" if channels == 1 else "RGB", f"image {spec!r}")  # 16-bit: scaled
+        image = Image.fromarray(pixels).resize((width, height), Image.BILINEAR)
+        pixels = np.asarray(image, np.uint8).reshape(1, height, width, channels)
     model.check_input_shape(pixels.shape[1:], f"image {spec!r}")
     return scale_images(pixels, config.model.value_range)
 
@@ -102,7 +100,8 @@ def project_run(run_path, image: str, out=None, steps: int = 200, learning_rate:
     target = load_target_image(image, model, config)
     w, report = project(model, target, steps, learning_rate, perceptual, perceptual_weight, w_plus)
     _save_npy(out, w)
-    picture = save_image_grid(out.with_suffix(".png"), [target, model.synthesize(w)], config.model.value_range)
+    picture = save_image_grid(out.with_suffix(".png"), [target, model.synthesize(w)], config.model.value_range,
+                             titles=["target", "projection"])
     report = {**report, "image": image, "latent": str(out), "comparison": str(picture)}
     write_json(out.with_suffix(".json"), report)
     return report

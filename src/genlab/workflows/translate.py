@@ -17,6 +17,7 @@ import numpy as np
 from genlab.models.srgan.config import DEFAULT_OVERLAP, DEFAULT_TILE
 from genlab.models.capabilities import Translates, Upscales
 from genlab.data.pipeline import scale_images, to_uint8
+from genlab.data.sources import open_image
 from genlab.core.errors import GenlabError
 from genlab.core.io import atomic_path, check_output_path
 from genlab.workflows.loading import load_run_model
@@ -30,19 +31,11 @@ OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 def read_image(path: str | Path, channels: int, purpose: str) -> np.ndarray:
     """An image file as uint8 (H, W, channels); GenlabError if it is missing, unreadable or of another mode."""
-    from PIL import Image, UnidentifiedImageError
-
     path = Path(path)
     if not path.is_file():
         raise GenlabError(f"input image {str(path)!r} does not exist")
-    try:
-        with Image.open(path) as image:
-            image.load()
-            mode = image.mode
-            array = np.asarray(image)
-    except (UnidentifiedImageError, OSError) as error:
-        raise GenlabError(f"cannot read image {str(path)!r}: {error}") from None
-    wanted = MODES[channels]
+    image = open_image(path)  # refuses files PIL cannot decode, and decompression bombs
+    mode, wanted, array = image.mode, MODES[channels], np.asarray(image)
     if mode != wanted:
         raise GenlabError(
             f"{str(path)!r} is a {MODE_NAMES.get(mode, mode)} image (mode {mode}), but this run {purpose} "

@@ -170,6 +170,9 @@ class AdversarialModel(TwoPlayerModel):
         """The FIXED noise of the per-epoch grid: the same ``n`` vectors every epoch."""
         return self.sample_latents(n, seed=self.config.seed)
 
+    def preview_titles(self, rows: int) -> list[str]:
+        return ["real"] + ["samples"] * (rows - 1)
+
     def preview(self, images, labels):
         """Real test images on top, then PREVIEW_ROWS rows of samples from fixed noise."""
         n = len(images)

@@ -136,6 +136,9 @@ class Autoencoder(GenerativeModel, Denoises, EvaluatesItself):
             return [images, noisy, self.reconstruct(noisy)]
         return [images, self.reconstruct(images)]
 
+    def preview_titles(self, rows: int) -> list[str]:
+        return ["input", "corrupted", "denoised"] if self.config.denoising else ["input", "reconstruction"]
+
     def evaluation_table(self, data, limit: int | None = None):
         """Reconstruction MSE, BCE and PSNR on the test split, beside PCA with latent_dim components."""
         self.check_input_shape(data.image_shape, f"data {data.name!r}")

@@ -49,6 +49,9 @@ class CGAN(AdversarialModel):
         z, labels = inputs
         return self.generate_images(z, labels, training=training)
 
+    def preview_titles(self, rows: int) -> list[str]:
+        return [f"class {k}" for k in range(rows)]
+
     def preview(self, images, labels):
         """One row per class (the first 10), each from the same fixed noise: what y controls."""
         latents = self.preview_latents(len(images))

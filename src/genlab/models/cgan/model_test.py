@@ -22,8 +22,8 @@ def generate(model):
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"condition": "input"},
-        {"condition": "hidden", "arch": "dense"},
+        pytest.param({"condition": "input"}, marks=pytest.mark.slow),
+        pytest.param({"condition": "hidden", "arch": "dense"}, marks=pytest.mark.slow),
         {"projection": True, "spectral_norm": True},
     ],
     ids=["input", "hidden-dense", "projection"],

@@ -158,6 +158,9 @@ class CycleGAN(ImageToImageModel, Translates):
                    for i in range(0, len(padded), batch_size)]
         return np.concatenate(outputs)[:, :height, :width]
 
+    def preview_titles(self, rows: int) -> list[str]:
+        return ["A", "G(A)", "F(G(A))", "B", "F(B)", "G(F(B))"]
+
     def preview(self, images, labels):
         """Rows: A, G(A), F(G(A)), then B, F(B), G(F(B))."""
         real_a, real_b = images

@@ -22,6 +22,7 @@ def translate(model):
     return model.translate(IMAGES_A, "a2b")
 
 
+@pytest.mark.slow
 def test_family_harness(tmp_path):
     check_family(make(), (IMAGES_A, IMAGES_B), translate, tmp_path)
 

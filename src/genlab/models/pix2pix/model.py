@@ -110,6 +110,9 @@ class Pix2Pix(ImageToImageModel, Translates):
                    for i in range(0, len(padded), batch_size)]
         return np.concatenate(outputs)[:, :height, :width]
 
+    def preview_titles(self, rows: int) -> list[str]:
+        return ["input A", "G(A)", "true B"]
+
     def preview(self, images, labels):
         """Rows: A, G(A), the true B."""
         real_a, real_b = images

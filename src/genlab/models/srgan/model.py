@@ -245,6 +245,9 @@ class SRGAN(ImageToImageModel, Upscales, DescribesEvaluation):
         low = self.downscale(images)
         return [images, self.bicubic(low), self.upscale(low)]
 
+    def preview_titles(self, rows: int) -> list[str]:
+        return ["high resolution", "bicubic", "upscaled"]
+
     def evaluation_protocol(self) -> dict:
         return {"super_resolution": f"x{self.config.scale}: test images cut to multiples of the scale, low resolution by "
                                     f"bicubic antialiased downscaling, PSNR/SSIM on luma Y (BT.601), border "

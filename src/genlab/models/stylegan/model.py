@@ -295,6 +295,9 @@ class StyleGAN(TwoPlayerModel, MixesStyles):
         styles = np.asarray(mix_styles(first, second, crossover, self.num_layers))
         return self.synthesize(styles).reshape(rows, columns, *self.config.input_shape)
 
+    def preview_titles(self, rows: int) -> list[str]:
+        return ["real", "samples", "truncation 0.7"]
+
     def preview(self, images, labels):
         n = len(images)
         return [images, self.generate(n, seed=self.config.seed), self.generate(n, seed=self.config.seed, truncation=0.7)]

@@ -31,6 +31,7 @@ from keras import ops
 
 from genlab.data.pipeline import scale_images
 from genlab.core.errors import GenlabError
+from genlab.core.progress import Progress
 from genlab.layers.sampling import Sampling
 from genlab.metrics.reconstruction import reconstruction_metrics
 from genlab.models.base import GenerativeModel
@@ -194,6 +195,9 @@ class VAE(GenerativeModel, Reconstructs, EncodesLatents, DescribesEvaluation):
         latents = self.sample_latents(len(images), seed=self.config.seed)
         return [images, self.reconstruct(images, labels), self.decode_latents(latents, labels)]
 
+    def preview_titles(self, rows: int) -> list[str]:
+        return ["input", "reconstruction", "samples"]
+
     # likelihood ----------------------------------------------------------------------------
     def importance_weighted_bound(self, images, labels=None, samples: int | None = None, seed: int = 0,
                                   rows_per_batch: int = 4096) -> dict[str, np.ndarray]:
@@ -217,7 +221,9 @@ class VAE(GenerativeModel, Reconstructs, EncodesLatents, DescribesEvaluation):
         rng = np.random.default_rng(seed)
         chunk = max(1, rows_per_batch // k)
         reconstruction, nll = [], []
+        progress = Progress(len(images), f"importance-weighted NLL (k={k})")
         for start in range(0, len(images), chunk):
+            progress.update(start)
             mu, log_var = mean[start : start + chunk], log_variance[start : start + chunk]
             b, d = mu.shape
             z = (mu[:, None] + np.exp(0.5 * log_var)[:, None] * rng.standard_normal((b, k, d))).astype(np.float32)
@@ -234,6 +240,7 @@ class VAE(GenerativeModel, Reconstructs, EncodesLatents, DescribesEvaluation):
             log_mean_w = peak[:, 0] + np.log(np.mean(np.exp(log_w - peak), axis=1))  # log (1/k sum_i w_i)
             nll.append(-log_mean_w)
             reconstruction.append(-log_px.mean(axis=1))
+        progress.close()
         kl = np.asarray(ops.sum(kl_per_dimension(mean, log_variance), axis=1), np.float64)
         reconstruction = np.concatenate(reconstruction)
         return {"reconstruction": reconstruction, "kl": kl, "negative_elbo": reconstruction + kl,

@@ -22,7 +22,8 @@ def generate(model):
 
 @pytest.mark.parametrize(
     "model_class, overrides",
-    [(WGAN, {"critic_steps": 1}), (WGANGP, {"critic_steps": 2, "arch": "dense", "ema_decay": 0.9})],
+    [pytest.param(WGAN, {"critic_steps": 1}, marks=pytest.mark.slow),
+     (WGANGP, {"critic_steps": 2, "arch": "dense", "ema_decay": 0.9})],
     ids=["wgan", "wgan-gp"],
 )
 def test_family_harness(model_class, overrides, tmp_path):
