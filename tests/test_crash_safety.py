@@ -89,7 +89,8 @@ def test_ctrl_c_saves_a_mid_epoch_checkpoint_exits_130_and_resumes_exactly(tmp_p
     weights of an uninterrupted run."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
     victim = tmp_path / "interrupted"
-    args = [*ARGS, "--batch-size", "4"]  # ~360 steps per epoch: the signal lands well inside epoch 2
+    # ~360 steps per epoch: the signal lands well inside epoch 2; two epoch checkpoints kept
+    args = [*ARGS, "--batch-size", "4", "--keep-checkpoints", "2"]
     process = subprocess.Popen([sys.executable, "-m", "genlab.cli.main", "train", "autoencoder", *args, "--out", str(victim)],
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     latest = victim / "checkpoints" / "latest.json"
