@@ -24,10 +24,7 @@ that no longer matches.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as _dt
-import hashlib
-import io
 import json
 import os
 import platform
@@ -39,14 +36,12 @@ import time
 import uuid
 import warnings
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from genlab.core.errors import GenlabError
-from genlab.core.io import (  # noqa: F401  (re-exported: run files are written through these)
-    atomic_path, atomic_write_bytes, atomic_write_text, read_csv_rows, read_json, write_csv_rows, write_json,
-)
+from genlab.core.io import atomic_path, read_csv_rows, read_json, sha256_of_files, write_csv_rows, write_json
 
 STATUS_RUNNING, STATUS_FINISHED, STATUS_INTERRUPTED, STATUS_DIVERGED = "running", "finished", "interrupted", "diverged"
 #: a run stopped by an error it could not go on from (a full disk); metadata ``failure`` says which
@@ -288,7 +283,7 @@ class RunDir:
         for name, network in model.networks().items():
             with atomic_path(self.weights_dir / f"{name}.weights.h5") as temporary:
                 network.save_weights(temporary)
-                digests[f"{name}.weights.h5"] = sha256_of_file(temporary)
+                digests[f"{name}.weights.h5"] = sha256_of_files([temporary])
         self.update_metadata(weights_sha256=digests)
 
     def save_model_file(self, model) -> None:
@@ -303,7 +298,7 @@ class RunDir:
             path = self.weights_dir / f"{name}.weights.h5"
             if not path.is_file():
                 raise GenlabError(f"run {str(self.path)!r} has no weights for {name!r} ({path.name} missing)")
-            if path.name in recorded and sha256_of_file(path) != recorded[path.name]:
+            if path.name in recorded and sha256_of_files([path]) != recorded[path.name]:
                 raise GenlabError(f"weights file {str(path)!r} does not match the SHA-256 recorded in metadata.json "
                                   f"when it was saved: it was changed or corrupted since")
             try:
@@ -330,14 +325,6 @@ def _load_failure(error: Exception) -> str:
         return f"{where} has shape {shapes.group(1)} but the file holds {shapes.group(2)}"
     first = next((line.strip() for line in text.splitlines() if line.strip()), type(error).__name__)
     return f"{type(error).__name__}: {first[:200]}"
-
-
-def sha256_of_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ directory's own files, and is never one of the command's inputs.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import csv
 import io
 import json
@@ -173,3 +174,13 @@ def _number(text: str | None) -> Any:
             return float(text)
         except ValueError:
             return text
+
+
+def sha256_of_files(paths) -> str:
+    """SHA-256 of the bytes of ``paths`` read one after another (one file: that file's digest)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()

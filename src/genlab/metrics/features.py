@@ -45,6 +45,7 @@ import tensorflow as tf
 from genlab.data.pipeline import to_uint8
 from genlab.data.sources import data_dirs, find_data_file
 from genlab.core.errors import GenlabError
+from genlab.core.io import sha256_of_files  # noqa: F401  (part of this module's API)
 from genlab.core.progress import Progress
 
 RESIZE_METHOD = "bicubic"
@@ -55,15 +56,6 @@ CHANNEL_DESCRIPTION = {(1, 3): "grayscale replicated to RGB", (3, 1): "RGB conve
 #: when the data's channels are not known: what happens to the other kind
 CONVERSION_FOR = {3: "grayscale replicated to RGB", 1: "RGB converted to BT.601 luma"}
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601
-
-
-def sha256_of_files(paths) -> str:
-    digest = hashlib.sha256()
-    for path in paths:
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()
 
 
 def sha256_of_arrays(arrays) -> str:
