@@ -40,8 +40,17 @@ from typing import Any
 
 import numpy as np
 
+import genlab
+from genlab.core.config import RunConfig
 from genlab.core.errors import GenlabError
-from genlab.core.io import atomic_path, read_csv_rows, read_json, sha256_of_files, write_csv_rows, write_json
+from genlab.core.io import (
+    atomic_path,
+    read_csv_rows,
+    read_json,
+    sha256_of_files,
+    write_csv_rows,
+    write_json,
+)
 
 STATUS_RUNNING, STATUS_FINISHED, STATUS_INTERRUPTED, STATUS_DIVERGED = "running", "finished", "interrupted", "diverged"
 #: a run stopped by an error it could not go on from (a full disk); metadata ``failure`` says which
@@ -67,8 +76,6 @@ def _git_revision() -> str | None:
 def environment_metadata() -> dict[str, Any]:
     import keras
     import tensorflow as tf
-
-    import genlab
 
     return {
         "genlab": genlab.__version__,
@@ -162,8 +169,6 @@ class RunDir:
         write_json(self.config_path, config.to_dict())
 
     def load_config(self):
-        from genlab.core.config import RunConfig
-
         values = read_json(self.config_path, "run config")
         try:
             return RunConfig.from_dict(values)

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from genlab.core.errors import GenlabError
+from genlab.core.io import read_json, write_json
 
 TABLE_KINDS = {"csv": ".csv", "parquet": ".parquet"}
 READ_ENGINES = ("auto", "pyarrow", "pandas")
@@ -511,14 +512,10 @@ class TabularPreprocessor:
         return processor
 
     def save(self, path: str | Path) -> None:
-        from genlab.core.io import write_json
-
         write_json(path, self.to_dict())
 
     @classmethod
     def load(cls, path: str | Path) -> "TabularPreprocessor":
-        from genlab.core.io import read_json
-
         return cls.from_dict(read_json(path, "preprocessing"))
 
 

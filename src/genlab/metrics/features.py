@@ -42,11 +42,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from genlab.data.pipeline import to_uint8
-from genlab.data.sources import data_dirs, find_data_file
 from genlab.core.errors import GenlabError
 from genlab.core.io import sha256_of_files  # noqa: F401  (part of this module's API)
 from genlab.core.progress import Progress
+from genlab.data.pipeline import to_uint8
+from genlab.data.sources import data_dirs, find_data_file
+from genlab.layers import efficientnet_lite
 
 RESIZE_METHOD = "bicubic"
 RESIZE_DESCRIPTION = "uint8 pixels, {channels}, antialiased bicubic resize (tf.image.resize)"
@@ -242,8 +243,6 @@ def _weights_file(weights: str | None, file_name: str, what: str) -> Path:
 
 @register_extractor("lite0")
 def lite0_extractor(weights: str | None = None, resolution: int | None = None) -> FeatureExtractor:
-    from genlab.layers import efficientnet_lite
-
     path = _weights_file(weights, efficientnet_lite.FILE_NAME, "EfficientNet-Lite0")
     size = resolution or 224
     network = efficientnet_lite.efficientnet_lite0(efficientnet_lite.load_weights_file(path), (size, size, 3))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from genlab.core.errors import GenlabError
+from genlab.core.io import atomic_write_bytes
 
 
 def save_animation(frames: Sequence[str | Path], path: str | Path, frame_ms: int = 400, last_frame_ms: int = 2000,
@@ -17,8 +18,6 @@ def save_animation(frames: Sequence[str | Path], path: str | Path, frame_ms: int
     sequences keep ``max_frames`` evenly spaced frames, always the last one.
     """
     from PIL import Image
-
-    from genlab.core.io import atomic_write_bytes
 
     frames = [Path(f) for f in frames]
     if not frames:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from genlab.core.io import atomic_write_bytes
+
 
 def save_figure(figure, path: str | Path) -> Path:
     """Lay out ``figure``, write it to ``path`` as a PNG (atomically) and close it."""
     import matplotlib.pyplot as plt
-
-    from genlab.core.io import atomic_write_bytes
 
     figure.tight_layout()
     buffer = io.BytesIO()

@@ -8,8 +8,9 @@ from typing import Sequence
 
 import numpy as np
 
-from genlab.data.pipeline import to_uint8
 from genlab.core.errors import GenlabError
+from genlab.core.io import atomic_write_bytes
+from genlab.data.pipeline import to_uint8
 
 
 def image_grid(
@@ -72,8 +73,6 @@ def save_image_grid(
 ) -> Path:
     """Write :func:`image_grid` of ``rows`` as a PNG (atomically); return the path."""
     from PIL import Image
-
-    from genlab.core.io import atomic_write_bytes
 
     canvas = image_grid(rows, value_range, columns=columns)
     if titles:

@@ -45,9 +45,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from genlab.models.capabilities import Reconstructs, ScoresContributions
-from genlab.tabular.config import DetectorConfig, DetectorTrainConfig
+import genlab.models.families  # noqa: F401  (the reconstruction families it builds on)
+from genlab.callbacks import NanGuard, TrainingDiverged
 from genlab.core.config import DataConfig, RunConfig, TrainConfig
+from genlab.core.errors import GenlabError
+from genlab.core.execution import configure_execution
+from genlab.core.io import read_json, write_json
+from genlab.core.registry import get_family, register_tabular
 from genlab.data.tabular import (
     MISSING_FIX_SCORING,
     TabularPreprocessor,
@@ -57,15 +61,17 @@ from genlab.data.tabular import (
     numeric_values,
     select_features,
 )
-from genlab.core.errors import GenlabError
 from genlab.metrics.detection import (
     contamination_threshold,
     detection_metrics,
     threshold_for_max_fpr,
     threshold_for_recall,
 )
-import genlab.models.families  # noqa: F401  (the reconstruction families it builds on)
-from genlab.core.registry import get_family, register_tabular
+from genlab.models.autoencoder import Autoencoder
+from genlab.models.capabilities import Reconstructs, ScoresContributions
+from genlab.plots import save_curves
+from genlab.runs import STATUS_FINISHED, RunDir, environment_metadata, now
+from genlab.tabular.config import DetectorConfig, DetectorTrainConfig
 
 #: rows per forward pass and per block of the numpy work when scoring
 SCORING_BATCH = 65_536
@@ -206,9 +212,6 @@ class AnomalyDetector:
     def _train(self, train_z: np.ndarray, validation_z: np.ndarray, verbose, callbacks) -> list[dict[str, Any]]:
         import keras
 
-        from genlab.callbacks import NanGuard, TrainingDiverged
-        from genlab.core.execution import configure_execution
-
         configure_execution(self.train_config, self.config.seed)
         try:
             model = self.model_
@@ -283,8 +286,6 @@ class AnomalyDetector:
         """z -> z^ as one traced graph for genlab's autoencoder; None for other families
         (they reconstruct through their own ``reconstruct``)."""
         if self._forward is None:
-            from genlab.models.autoencoder import Autoencoder
-
             model = self.model_
             if isinstance(model, Autoencoder) and type(model).reconstruct is Autoencoder.reconstruct:
                 import tensorflow as tf
@@ -400,10 +401,6 @@ class AnomalyDetector:
 
     def save(self, path: str | Path):
         """Write a new run directory (config.json, detector.json, preprocessing.json, weights/)."""
-        from genlab.plots import save_curves
-        from genlab.core.io import write_json
-        from genlab.runs import STATUS_FINISHED, RunDir, environment_metadata, now
-
         self._require_fitted()
         run = RunDir.create(path)
         run.save_config(RunConfig(family="detector", model=self.config, data=DataConfig(source=self.data_source),
@@ -424,9 +421,6 @@ class AnomalyDetector:
     @classmethod
     def load(cls, path: str | Path) -> "AnomalyDetector":
         """Rebuild a fitted detector from a run directory written by :meth:`save`."""
-        from genlab.core.io import read_json
-        from genlab.runs import RunDir
-
         run = RunDir.open(path)
         config = run.load_config()
         if config.family != "detector":

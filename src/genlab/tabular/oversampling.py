@@ -71,11 +71,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from genlab.core.config import Config, TrainConfig
-from genlab.data.tabular import TabularPreprocessor, numeric_values
-from genlab.core.errors import GenlabError
 import genlab.models.families  # noqa: F401  (the reconstruction families it builds on)
+from genlab.callbacks import NanGuard, TrainingDiverged
+from genlab.core.config import Config, TrainConfig
+from genlab.core.errors import GenlabError
 from genlab.core.registry import get_family
+from genlab.data.tabular import TabularPreprocessor, numeric_values
 
 SAMPLING_BATCH = 8192
 LATENT_SOURCES = ("posterior", "prior")
@@ -240,8 +241,6 @@ class VAEOversampler:
 
     def _train(self, rows: np.ndarray, labels: np.ndarray, verbose) -> list[dict[str, float]]:
         import tensorflow as tf
-
-        from genlab.callbacks import NanGuard, TrainingDiverged
 
         config = self.config
         batch_size = min(config.batch_size, len(rows))

@@ -35,8 +35,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from genlab.callbacks import NanGuard
 from genlab.core.config import DISTRIBUTE, PRECISIONS, TrainConfig, check_choice
+from genlab.core.distribute import make_strategy
 from genlab.core.errors import GenlabError
+from genlab.core.execution import configure_execution
+from genlab.core.io import atomic_path
+from genlab.core.registry import get_family
+from genlab.data.pipeline import epoch_batches
+from genlab.data.tabular import synthetic_table
+from genlab.tabular import AnomalyDetector
+from genlab.tabular.detector import SCORING_BATCH
 
 #: seconds per family of ``genlab bench`` without ``--seconds``
 DEFAULT_SECONDS = 10.0
@@ -71,8 +80,6 @@ COLUMNS = ("family", "input", "batch", "per_second", "unit", "ms_per_step", "pre
 
 def resolve_families(names: Sequence[str] | str | None) -> list[str]:
     """Registry names of the families to measure (all of :data:`CASES` when ``names`` is empty)."""
-    from genlab.core.registry import get_family
-
     if names is None or names == "" or names == "all":
         return list(CASES)
     if isinstance(names, str):
@@ -209,8 +216,6 @@ def synthetic_batches(input_shape: Sequence[int], batch_size: int, value_range, 
                       images: np.ndarray | None = None) -> tf.data.Dataset:
     """Endless batches ``(images, labels)`` through genlab's training pipeline (:func:`epoch_batches`),
     of ``images`` (uint8) or of ``SYNTHETIC_BATCHES`` batches of random ones."""
-    from genlab.data.pipeline import epoch_batches
-
     if images is None:
         images = synthetic_images(input_shape, SYNTHETIC_BATCHES * batch_size, seed)
     dataset, _ = epoch_batches(images, None, batch_size, seed, 0, 10**9, value_range)
@@ -221,8 +226,6 @@ def build_family_model(family: str, input_shape: Sequence[int], values: dict[str
                        strategy: tf.distribute.Strategy | None = None):
     """The family's model for ``input_shape``, compiled for ``train`` as ``genlab train`` does
     (the precision policy must already be set: see :func:`genlab.core.execution.configure_execution`)."""
-    from genlab.core.registry import get_family
-
     entry = get_family(family)
     config = entry.config_class.from_dict({**(values or {}), "input_shape": list(input_shape)})
     with (strategy or tf.distribute.get_strategy()).scope():
@@ -261,9 +264,6 @@ def bench_family(family: str, seconds: float, train: TrainConfig, warmup_steps: 
                  input_shape: tuple[int, ...] | None = None) -> dict[str, Any]:
     """Train ``family`` (a key of :data:`CASES`) for ``seconds`` on synthetic data, as ``genlab
     train`` would with ``train``; one row. ``input_shape`` replaces the case's image shape."""
-    from genlab.callbacks import NanGuard
-    from genlab.core.execution import configure_execution
-
     case = CASES[family]
     if input_shape is not None:
         case = dataclasses.replace(case, input_shape=tuple(input_shape))
@@ -286,10 +286,6 @@ def bench_family(family: str, seconds: float, train: TrainConfig, warmup_steps: 
 
 def bench_detector(seconds: float, rows: int = DETECTOR_ROWS, seed: int = 0) -> dict[str, Any]:
     """Rows per second that a fitted detector scores in memory (``decision_function`` on a DataFrame)."""
-    from genlab.tabular import AnomalyDetector
-    from genlab.tabular.detector import SCORING_BATCH
-    from genlab.data.tabular import synthetic_table
-
     keras.utils.set_random_seed(seed)
     training = synthetic_table(2000, 20, seed=seed)
     detector = AnomalyDetector(label="label", epochs=1, seed=seed).fit(training, verbose=0)
@@ -313,8 +309,6 @@ def run_bench(families: Sequence[str] | str | None = None, seconds: float = DEFA
     :class:`TrainConfig` fields of the same names. ``input_shape`` (H, W, C) replaces every image
     family's shape (e.g. StyleGAN at 64x64: its resolution follows the images).
     """
-    from genlab.core.distribute import make_strategy
-
     names = resolve_families(families)
     if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and seconds > 0):
         raise GenlabError(f"seconds must be a positive number, got {seconds!r}")
@@ -361,8 +355,6 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] = COLUMN
 
 def write_json(rows: Sequence[dict[str, Any]], path: str | Path, settings: dict[str, Any] | None = None) -> Path:
     """Rows and settings as JSON, written atomically."""
-    from genlab.core.io import atomic_path
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"settings": settings or {}, "devices": tensorflow_devices(),

@@ -25,11 +25,19 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from genlab.tabular.detector import AnomalyDetector, check_labels, stratified_split
 from genlab.core.config import TrainConfig
-from genlab.data.tabular import MISSING_FIX_SCORING, READ_ENGINES, TableSource, select_features
 from genlab.core.errors import GenlabError
 from genlab.core.io import atomic_path, check_output_path
+from genlab.data.tabular import (
+    MISSING_FIX_SCORING,
+    READ_ENGINES,
+    TableSource,
+    select_features,
+)
+from genlab.metrics.detection import detection_metrics
+from genlab.plots.detection import save_detection_plots
+from genlab.runs import RunDir, now
+from genlab.tabular.detector import AnomalyDetector, check_labels, stratified_split
 
 CHUNK_SIZE = 50_000
 
@@ -276,10 +284,6 @@ def evaluate_detector(run_path: str | Path, data: str | None = None, limit: int 
 
     Without ``data``, the held-out validation split of the run's own training table is used.
     """
-    from genlab.metrics.detection import detection_metrics
-    from genlab.plots.detection import save_detection_plots
-    from genlab.runs import RunDir, now
-
     detector = AnomalyDetector.load(run_path)
     run = RunDir.open(run_path)
     config = detector.config

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from genlab.models.capabilities import DescribesEvaluation, EvaluatesItself
-from genlab.data.sources import load_image_data
 from genlab.core.errors import GenlabError
 from genlab.core.registry import is_tabular
-from genlab.workflows.loading import load_run_model
+from genlab.data.sources import load_image_data
+from genlab.metrics.generative import generator_metrics
+from genlab.models.capabilities import DescribesEvaluation, EvaluatesItself
 from genlab.runs import RunDir, now
+from genlab.workflows.detection import evaluate_detector
+from genlab.workflows.loading import load_run_model
 
 
 def evaluate_run(run_path: str | Path, data: str | None = None, limit: int | None = None,
@@ -26,8 +28,6 @@ def evaluate_run(run_path: str | Path, data: str | None = None, limit: int | Non
     ``csv:PATH`` with its ``label`` column (see :func:`genlab.workflows.detection.evaluate_detector`).
     """
     if is_tabular(RunDir.open(run_path).load_config().family):
-        from genlab.workflows.detection import evaluate_detector
-
         if distribution is not None:
             raise GenlabError("distribution metrics (--metrics, --features, --n) need a generator run, not a detector")
         return evaluate_detector(run_path, data=data, limit=limit, label=label)
@@ -43,8 +43,6 @@ def evaluate_run(run_path: str | Path, data: str | None = None, limit: int | Non
     table = model.evaluation_table(image_data, limit=limit) if own_table else {}
     figures = None
     if model.is_generator and (distribution is not None or not has_own_table):
-        from genlab.metrics.generative import generator_metrics
-
         figures = generator_metrics(model, image_data, **(distribution or {}))
         table = {**table, **figures["table"]}
     result = {

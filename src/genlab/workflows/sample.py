@@ -26,13 +26,14 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from genlab.models.capabilities import EncodesLatents
-from genlab.data.pipeline import scale_images, to_uint8
-from genlab.data.sources import load_image_data
 from genlab.core.config import check_seed
 from genlab.core.errors import GenlabError
-from genlab.plots.grids import save_image_grid
 from genlab.core.io import atomic_path, check_output_path, source_path
+from genlab.data.pipeline import scale_images, to_uint8
+from genlab.data.sources import load_image_data
+from genlab.models.capabilities import EncodesLatents
+from genlab.plots.grids import save_image_grid
+from genlab.plots.latent import save_latent_scatter
 from genlab.workflows.loading import load_run_model
 
 PNG_LIMIT = 1024
@@ -329,8 +330,6 @@ def latent_map_run(run_path: str | Path, n: int = 2000, data: str | None = None,
     """A scatter plot of ``n`` test images' latents coloured by class (PCA to 2-D above 2 dimensions),
     and, for a 2-D latent space, the decoded manifold on a ``grid`` x ``grid`` lattice
     (``OUT_manifold.png``; class ``label``, default 0, for conditional models). Returns the PNG paths."""
-    from genlab.plots.latent import save_latent_scatter
-
     if n <= 0 or grid < 2:
         raise GenlabError(f"latent-map needs --n > 0 and --grid >= 2 (got {n}, {grid})")
     default = Path(run_path) / "latent_map.png"

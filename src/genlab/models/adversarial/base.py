@@ -27,6 +27,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from genlab.callbacks.coverage import ModeCoverage
 from genlab.core.config import TrainConfig
 from genlab.core.distribute import replica_random_normal
 from genlab.core.errors import GenlabError
@@ -182,6 +183,5 @@ class AdversarialModel(TwoPlayerModel):
     def training_callbacks(self, train: TrainConfig):
         if not self.config.coverage_classifier:
             return []
-        from genlab.callbacks.coverage import ModeCoverage
 
         return [ModeCoverage(self.config.coverage_classifier, self.config.coverage_samples, seed=self.config.seed)]

@@ -12,6 +12,8 @@ import math
 import keras
 from keras import layers
 
+from genlab.layers.backbones import pretrained_backbone
+
 
 def dense_encoder(input_shape, latent_dim: int, hidden_units) -> keras.Model:
     inputs = keras.Input(shape=tuple(input_shape), name="image")
@@ -61,8 +63,6 @@ def conv_decoder(output_shape, latent_dim: int, filters, output_activation: str 
 def pretrained_encoder(input_shape, latent_dim: int, spec: str, size: int, value_range=(0.0, 1.0)) -> keras.Model:
     """A pretrained ImageNet backbone (``genlab.layers.backbones``) as the feature extractor,
     then a new dense code layer: Z = W . flatten(backbone(resize(X))) + b."""
-    from genlab.layers.backbones import pretrained_backbone
-
     preprocess, backbone = pretrained_backbone(spec, size, value_range)
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     features = backbone(preprocess(inputs))

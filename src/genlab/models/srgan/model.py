@@ -31,15 +31,17 @@ import tensorflow as tf
 from keras import ops
 
 from genlab.core.config import TrainConfig
-from genlab.data.pipeline import scale_images
 from genlab.core.distribute import replicas_in_sync
 from genlab.core.errors import GenlabError
-from genlab.models.image_to_image import ImageToImageModel
+from genlab.core.registry import register_model
+from genlab.data.pipeline import scale_images
+from genlab.layers.backbones import pretrained_backbone
+from genlab.metrics.image_quality import image_quality
 from genlab.models.capabilities import DescribesEvaluation, Upscales
+from genlab.models.image_to_image import ImageToImageModel
 from genlab.models.srgan.config import CONTENT_LAYERS, PIXEL, SRGANConfig
 from genlab.models.srgan.networks import discriminator, srresnet_generator
 from genlab.models.srgan.tiling import tiled_upscale
-from genlab.core.registry import register_model
 
 
 def binary_cross_entropy(logits, target: float):
@@ -118,8 +120,6 @@ class SRGAN(ImageToImageModel, Upscales, DescribesEvaluation):
 
     def _content_network(self) -> keras.Model:
         """phi: pretrained features of an image in the model's value range (frozen)."""
-        from genlab.layers.backbones import pretrained_backbone
-
         size = max(self.config.input_shape[:2])
         preprocess, backbone = pretrained_backbone(self.config.content_network, size, self.config.value_range)
         layer_name = self.config.content_layer or CONTENT_LAYERS.get(self.config.content_network, "")
@@ -255,8 +255,6 @@ class SRGAN(ImageToImageModel, Upscales, DescribesEvaluation):
 
     def evaluation_table(self, data, limit: int | None = None):
         """PSNR and SSIM (Y channel, border crop = scale, the SR papers' protocol) of bicubic and the model."""
-        from genlab.metrics.image_quality import image_quality
-
         if data.image_shape[-1] != self.config.input_shape[-1]:
             raise GenlabError(f"data {data.name!r} has {data.image_shape[-1]} channel(s), this run {self.config.input_shape[-1]}")
         scale = self.config.scale

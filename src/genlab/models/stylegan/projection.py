@@ -27,6 +27,7 @@ import tensorflow as tf
 from keras import ops
 
 from genlab.core.errors import GenlabError
+from genlab.layers.backbones import pretrained_backbone
 
 PERCEPTUAL_LAYERS = ("conv_pw_1_relu", "conv_pw_3_relu", "conv_pw_5_relu")
 PERCEPTUAL_SIZE = 64
@@ -36,8 +37,6 @@ class PerceptualDistance:
     """P(a, b) per image, for images in ``value_range`` (see the module docstring)."""
 
     def __init__(self, value_range=(-1.0, 1.0), size: int = PERCEPTUAL_SIZE):
-        from genlab.layers.backbones import pretrained_backbone
-
         self.preprocess, backbone = pretrained_backbone("mobilenet", size, value_range)
         self.network = keras.Model(backbone.input, [backbone.get_layer(name).output for name in PERCEPTUAL_LAYERS])
         self.network.trainable = False
