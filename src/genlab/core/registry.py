@@ -92,12 +92,16 @@ def register_tabular(name: str) -> Callable:
     return _binder(_TABULAR, name)
 
 
-def get_tabular(name: str) -> Family:
+def _lookup(table: dict[str, Family], name: str, what: str, declared_by: str) -> Family:
     canonical = _ALIASES.get(name, name)
-    if canonical not in _TABULAR:
-        known = ", ".join(sorted(_TABULAR)) or "none yet (import genlab.tabular, which registers them)"
-        raise GenlabError(f"unknown tabular family {name!r}; known: {known}")
-    return _TABULAR[canonical]
+    if canonical not in table:
+        known = ", ".join(sorted(table)) or f"none yet (import {declared_by}, which declares them)"
+        raise GenlabError(f"unknown {what} {name!r}; known: {known}")
+    return table[canonical]
+
+
+def get_tabular(name: str) -> Family:
+    return _lookup(_TABULAR, name, "tabular family", "genlab.tabular")
 
 
 def tabular_families() -> list[Family]:
@@ -118,10 +122,7 @@ def get_family(name: str) -> Family:
     if canonical in _TABULAR:
         raise GenlabError(f"{canonical!r} is a tabular detector, not an image model family: train it with "
                           f"genlab train {canonical}, use its runs with genlab detect / genlab evaluate")
-    if canonical not in _FAMILIES:
-        known = ", ".join(sorted(_FAMILIES)) or "none yet (import genlab.models, which registers them)"
-        raise GenlabError(f"unknown model family {name!r}; known families: {known}")
-    return _FAMILIES[canonical]
+    return _lookup(_FAMILIES, name, "model family", "genlab.models")
 
 
 def families() -> list[Family]:

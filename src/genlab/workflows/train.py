@@ -266,7 +266,7 @@ def train(
         callbacks = [*callbacks, tracking_callback(track, Path(out).name, run_config.to_dict(), RunDir(out).samples_dir)]
     existed = Path(out).is_dir()  # an empty folder (or a link to one) RunDir.create may fill
     run = RunDir.create(out)
-    progress = _Progress()
+    progress = _TrainingStage()
     try:
         with run.lock():  # held until training ends, however it ends: one writer per run
             run.save_config(run_config)
@@ -305,7 +305,7 @@ def _discard(folder: Path, keep_folder: bool) -> None:
             entry.unlink(missing_ok=True)
 
 
-class _Progress:
+class _TrainingStage:
     """Whether ``_fit`` got as far as training (``started``): before that, a new run holds
     nothing but what this call wrote, and a failure removes it."""
 
@@ -421,7 +421,7 @@ def _complete(run: RunDir) -> bool:
 
 def _fit(run: RunDir, config: RunConfig, data: ImageData | ImagePairs, resume: bool, verbose, callbacks,
          prepare_model: PrepareModel | None = None, strategy: tf.distribute.Strategy | None = None,
-         scratch: bool = False, save_config: bool = False, progress: _Progress | None = None) -> RunDir:
+         scratch: bool = False, save_config: bool = False, progress: _TrainingStage | None = None) -> RunDir:
     """Build the model under ``strategy`` and run ``fit``; ``scratch``: ``run`` is a non-chief
     worker's temporary copy, deleted when training ends. ``save_config``: write ``config`` to
     the run (a resume that changed it) once every check has passed, before training starts.
